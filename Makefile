@@ -1,0 +1,26 @@
+# The two set-up commands of the README: `make run` and `make test`.
+PY := .venv/bin/python
+
+.PHONY: run test test-fast install install-dev bench clean
+
+install:
+	bash scripts/install.sh app
+
+install-dev:
+	bash scripts/install.sh dev
+
+run: install
+	$(PY) app.py
+
+test: install-dev
+	$(PY) -m pytest -q
+
+test-fast: install-dev
+	$(PY) -m pytest -q -m "not slow"
+
+bench: install-dev
+	$(PY) benchmarks/latency.py
+	$(PY) benchmarks/retrieval.py --items 10000
+
+clean:
+	rm -rf .venv

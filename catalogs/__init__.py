@@ -1,0 +1,1 @@
+"""Catalog manifests (one YAML per catalog), loaders for public data sets, and bundled data."""

@@ -1,0 +1,56 @@
+"""MovieLens ml-latest-small: titles, genres and user tags; ratings as the interaction log."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from recchat.schema import Item
+
+from . import LoadResult, dedupe_items, read_table
+
+_YEAR = re.compile(r"\((\d{4})\)\s*$")
+
+
+def load_latest_small(manifest, data_dir: Path | None) -> LoadResult:
+    movies = read_table(manifest.path("movies", data_dir), "csv", column_names=None)
+    tags_path = manifest.path("tags", data_dir)
+    tags: dict[str, Counter] = defaultdict(Counter)
+    if tags_path.exists():
+        for r in read_table(tags_path, "csv").itertuples():
+            tags[str(r.movieId)][str(r.tag).strip().lower()] += 1
+    dropped: Counter = Counter()
+    items = []
+    for r in movies.itertuples():
+        title = str(r.title or "").strip()
+        if not title or title == "nan":
+            dropped["empty title"] += 1
+            continue
+        genres = [] if r.genres in (None, "(no genres listed)") else str(r.genres).split("|")
+        top_tags = [t for t, _ in tags.get(str(r.movieId), Counter()).most_common(8)]
+        m = _YEAR.search(title)
+        meta = {"genres": genres, "tags": top_tags, "year": int(m.group(1)) if m else None}
+        text = title
+        if genres:
+            text += " | genres: " + ", ".join(genres)
+        if top_tags:
+            text += " | tags: " + ", ".join(top_tags)
+        items.append(Item(id=str(r.movieId), title=title, text=text, language="en", domain="movies", metadata=meta))
+    items = dedupe_items(items, dropped)
+    res = LoadResult(items=items, read=len(movies), dropped=dropped)
+    try:
+        rpath = manifest.path("ratings", data_dir)
+    except FileNotFoundError:
+        rpath = None
+    if rpath is not None and rpath.exists():
+        rt = read_table(rpath, "csv")
+        res.interactions = pd.DataFrame(
+            {"user": rt["userId"].astype(str), "item": rt["movieId"].astype(str),
+             "order": rt["timestamp"].astype("int64"), "rating": rt["rating"].astype(float)}
+        )
+    else:
+        res.notes.append("no ratings file: interaction log not built (set RECCHAT_DATA_DIR)")
+    return res

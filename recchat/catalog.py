@@ -1,0 +1,126 @@
+"""Catalog operations: list, build from a manifest, ensure the default exists, interaction logs."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .embedder import get_embedder
+from .errors import UnknownCatalog
+from .settings import get_settings
+from .store import CatalogInfo, ProgressFn, get_store
+
+
+def manifests():
+    from catalogs.manifest import load_manifests
+
+    return load_manifests()
+
+
+def interactions_path(name: str) -> Path:
+    return get_settings().home / "catalogs" / name / "interactions.parquet"
+
+
+def load_interactions(name: str) -> pd.DataFrame:
+    p = interactions_path(name)
+    if not p.exists():
+        raise UnknownCatalog(f"catalog {name!r} has no interaction log; build it with the data dir set")
+    return pd.read_parquet(p)
+
+
+def load_items(name: str, data_dir: Path | None = None):
+    """Run a manifest's loader: a catalogs.loaders.LoadResult."""
+    ms = manifests()
+    if name not in ms:
+        raise UnknownCatalog(f"no manifest for catalog {name!r}; known: {', '.join(sorted(ms))}")
+    m = ms[name]
+    mod_name, fn_name = m.loader.split(":")
+    fn = getattr(importlib.import_module(f"catalogs.loaders.{mod_name}"), fn_name)
+    return m, fn(m, data_dir if data_dir is not None else get_settings().data_dir)
+
+
+def seed_path(name: str, embedder_name: str) -> Path:
+    from catalogs.manifest import BUNDLED
+
+    return BUNDLED / name / f"vectors.{embedder_name}.npz"
+
+
+def load_seed(name: str, embedder_name: str) -> dict | None:
+    """Vectors shipped with a bundled catalog, so the first start embeds nothing (fp16, by text hash)."""
+    import numpy as np
+
+    p = seed_path(name, embedder_name)
+    if not p.exists():
+        return None
+    z = np.load(p)
+    return dict(zip(z["keys"].tolist(), z["vectors"].astype("float32")))
+
+
+def save_seed(name: str) -> Path:
+    """Write the seed file for a built bundled catalog (maintainers run this after a loader change)."""
+    import numpy as np
+
+    store = get_store()
+    emb = get_embedder()
+    tbl = store.table(name).to_arrow().select(["text", "vector"])
+    from .store import text_key
+
+    keys = np.array([text_key(t) for t in tbl.column("text").to_pylist()])
+    vecs = np.asarray(tbl.column("vector").to_pylist(), np.float16)
+    p = seed_path(name, emb.name)
+    np.savez_compressed(p, keys=keys, vectors=vecs)
+    return p
+
+
+def build(name: str, progress: ProgressFn | None = None, data_dir: Path | None = None) -> CatalogInfo:
+    m, res = load_items(name, data_dir)
+    has_inter = res.interactions is not None and len(res.interactions) > 0
+    if has_inter:
+        p = interactions_path(name)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(".tmp.parquet")
+        res.interactions.to_parquet(tmp, index=False)
+        tmp.replace(p)  # atomic: a reader never sees half a log
+    return get_store().build(
+        name,
+        res.items,
+        get_embedder(),
+        language=m.language,
+        domain=m.domain,
+        source=m.source,
+        licence=m.licence,
+        has_interactions=has_inter,
+        stats=res.stats(),
+        progress=progress,
+        seed=load_seed(name, get_embedder().name) if m.bundled else None,
+    )
+
+
+def list_catalogs() -> list[dict[str, Any]]:
+    """Every known catalog (manifests and uploads), built or not."""
+    store = get_store()
+    built = {i.name: i for i in store.list()}
+    out = []
+    for name, m in manifests().items():
+        i = built.pop(name, None)
+        out.append(
+            {"name": name, "domain": m.domain, "language": m.language, "items": i.items if i else 0,
+             "built": i is not None, "source": m.source, "licence": m.licence,
+             "has_interactions": bool(i and i.has_interactions) or m.interactions is not None}
+        )
+    for name, i in built.items():  # uploads
+        out.append(
+            {"name": name, "domain": i.domain, "language": i.language, "items": i.items, "built": True,
+             "source": i.source or "upload", "licence": i.licence, "has_interactions": i.has_interactions}
+        )
+    return sorted(out, key=lambda r: r["name"])
+
+
+def ensure_default(progress: ProgressFn | None = None) -> None:
+    """Build the bundled default catalog on first start (no data dir needed)."""
+    name = get_settings().default_catalog
+    if not get_store().exists(name):
+        build(name, progress=progress)

@@ -1,0 +1,135 @@
+"""The one model loader (llama-cpp-python) and streaming generation.
+
+llama.cpp contexts are not thread-safe, so each checkpoint gets a small pool of contexts
+(RECCHAT_LLM_POOL_SIZE, default 1) and a request holds one for the whole stream: concurrent users
+queue instead of crashing or mixing streams. A context keeps the KV cache of its last prompt, so the
+shared few-shot prefix is not re-evaluated (that is what keeps time to first token low).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+from .errors import RecchatError
+from .models import Checkpoint, get_checkpoint
+from .settings import get_settings
+
+
+@dataclass
+class GenStats:
+    ttft_s: float | None = None
+    gen_tokens: int = 0
+    decode_s: float = 0.0
+
+    @property
+    def decode_tok_s(self) -> float | None:
+        # tokens after the first, over the time after the first
+        if self.gen_tokens < 2 or self.decode_s <= 0:
+            return None
+        return (self.gen_tokens - 1) / self.decode_s
+
+
+def load_llama(ckpt: Checkpoint, n_ctx: int | None = None, n_threads: int | None = None):
+    """A llama.cpp context for a checkpoint (model + optional LoRA adapter)."""
+    from llama_cpp import Llama
+
+    s = get_settings()
+    model_path = ckpt.model_path()
+    adapter = ckpt.adapter_path()
+    kwargs = dict(
+        model_path=str(model_path),
+        n_ctx=n_ctx or s.n_ctx,
+        n_threads=n_threads or s.n_threads or max(1, os.cpu_count() or 1),
+        verbose=False,
+        seed=0,
+    )
+    if adapter is not None:
+        kwargs["lora_path"] = str(adapter)
+    try:
+        return Llama(**kwargs)
+    except Exception as e:
+        what = f"{model_path}" + (f" with adapter {adapter}" if adapter else "")
+        raise RecchatError(f"llama.cpp could not load checkpoint {ckpt.name!r} ({what}): {e}") from e
+
+
+class LLMPool:
+    def __init__(self, ckpt: Checkpoint, size: int):
+        self.ckpt = ckpt
+        self._q: queue.Queue = queue.Queue()
+        for _ in range(size):
+            self._q.put(load_llama(ckpt))
+
+    def acquire(self, timeout: float | None = None):
+        try:
+            return self._q.get(timeout=timeout)
+        except queue.Empty as e:
+            raise RecchatError("the model is busy; try again in a moment") from e
+
+    def release(self, llm) -> None:
+        self._q.put(llm)
+
+
+_pools: dict[str, LLMPool] = {}
+_pools_lock = threading.Lock()
+
+
+def get_pool(name: str) -> LLMPool:
+    with _pools_lock:
+        if name not in _pools:
+            _pools[name] = LLMPool(get_checkpoint(name), get_settings().llm_pool_size)
+        return _pools[name]
+
+
+def stream_completion(
+    checkpoint: str,
+    prompt: str,
+    *,
+    max_tokens: int,
+    temperature: float = 0.0,
+    seed: int | None = None,
+    stop: list[str] | None = None,
+    repeat_penalty: float | None = None,
+    stats: GenStats | None = None,
+    timeout: float | None = 300.0,
+) -> Iterator[str]:
+    """Yield text pieces as llama.cpp decodes them."""
+    s = get_settings()
+    pool = get_pool(checkpoint)
+    llm = pool.acquire(timeout=timeout)
+    stats = stats if stats is not None else GenStats()
+    try:
+        if seed is not None:
+            llm.set_seed(int(seed))
+        t0 = time.perf_counter()
+        t_first = None
+        for chunk in llm.create_completion(
+            prompt,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            top_p=0.95,
+            top_k=40,
+            repeat_penalty=repeat_penalty if repeat_penalty is not None else s.repeat_penalty,
+            stop=stop or [],
+            stream=True,
+            seed=seed,
+        ):
+            now = time.perf_counter()
+            if t_first is None:
+                t_first = now
+                stats.ttft_s = now - t0
+            stats.gen_tokens += 1
+            stats.decode_s = now - t_first
+            text = chunk["choices"][0]["text"]
+            if text:
+                yield text
+    finally:
+        pool.release(llm)
+
+
+def complete(checkpoint: str, prompt: str, **kw) -> str:
+    return "".join(stream_completion(checkpoint, prompt, **kw))

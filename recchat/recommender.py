@@ -1,0 +1,196 @@
+"""The chat recommender's one path: parse -> quick items -> stream rationale -> HyDE items.
+
+`run(request)` yields events, so the CLI and the UI both stream:
+    ("items", [RecItem], "preliminary")   items from the user's words alone, before the model speaks
+    ("token", str)                        rationale text as llama.cpp decodes it
+    ("answer", Answer)                    the final answer, items refined with the rationale
+`answer(request)` runs it to the end and returns the Answer (`ask --json`, `/recommend`, eval).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from . import prompts
+from .embedder import get_embedder
+from .errors import BadInput, RecchatError
+from .llm import GenStats, stream_completion
+from .models import get_checkpoint
+from .retrieval import Exclusion, hyde_vector, normalise, rank, rationale_usable, resolve_history, to_rec_items
+from .schema import Answer, Timings
+from .settings import get_settings
+from .store import get_store
+from .textnorm import detect_language, normalize_title
+
+Event = tuple
+
+
+class AskRequest(BaseModel):
+    query: str = ""
+    history: list[str] | None = None  # pasted items (titles or catalog ids), oldest first
+    candidates: list[str] | None = None  # catalog ids: rank only these (listwise)
+    catalog: str | None = None
+    checkpoint: str | None = None
+    top_k: int | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    task: Literal["search", "recommend"] | None = None
+    # follow-up state carried by the chat UI
+    exclude_ids: list[str] = Field(default_factory=list)
+    drop_terms: list[str] = Field(default_factory=list)
+    like_ids: list[str] = Field(default_factory=list)
+    use_llm: bool = True
+
+
+def _validate(req: AskRequest) -> tuple[str, list[str]]:
+    s = get_settings()
+    notices: list[str] = []
+    q = (req.query or "").strip()
+    if "\x00" in q:
+        raise BadInput("the query contains binary data; type or paste plain text")
+    if len(q) > s.max_query_chars:
+        notices.append(f"your text was {len(q):,} characters; only the first {s.max_query_chars:,} were used")
+        q = q[: s.max_query_chars]
+    hist = [h.strip() for h in (req.history or []) if h and h.strip()]
+    if not q and not hist:
+        raise BadInput("empty query: type what you want, or paste items you liked (one per line)")
+    if len(hist) > s.max_history_items:
+        notices.append(f"the history had {len(hist)} items; the last {s.max_history_items} were used")
+        hist = hist[-s.max_history_items :]
+    req.query = q
+    req.history = hist
+    return q, notices
+
+
+def run(req: AskRequest) -> Iterator[Event]:
+    t_start = time.perf_counter()
+    s = get_settings()
+    store = get_store()
+    catalog = req.catalog or s.default_catalog
+    info = store.info(catalog)  # raises UnknownCatalog with the list
+    ckpt_name = req.checkpoint or s.default_checkpoint
+    ckpt = get_checkpoint(ckpt_name) if req.use_llm else None  # raises UnknownCheckpoint with the list
+    embedder = get_embedder()
+    store.check_embedder(catalog, embedder)
+    k = req.top_k or s.top_k
+    if not 1 <= k <= 100:
+        raise BadInput("top-k must be between 1 and 100")
+    query, notices = _validate(req)
+
+    # ---- task and history
+    tindex = store.title_index(catalog)
+    history = list(req.history or [])
+    language = detect_language(query or " ".join(history))
+    if history:
+        task = req.task or "recommend"
+    else:
+        parsed = prompts.detect_task(query, title_matcher=lambda t: normalize_title(t) in tindex)
+        task = req.task or parsed.task
+        language = parsed.language
+        if parsed.task == "recommend" and task == "recommend":
+            history = parsed.history
+    if task == "recommend" and not history:
+        history = [query]  # --task recommend on a single title
+    search_text = query if task == "search" else ""
+
+    # ---- the user's words alone
+    t_r = time.perf_counter()
+    hist_rows, unresolved = resolve_history(store, catalog, history) if history else ([], [])
+    exclusion = Exclusion(ids={r["id"] for r in hist_rows} | set(req.exclude_ids),
+                          title_norms={normalize_title(h) for h in history} - {""})
+    if task == "search":
+        user_vec = embedder.embed_queries([query])[0]
+    else:
+        vecs = [normalise(np.asarray(r["vector"], np.float32)) for r in hist_rows]
+        if unresolved:
+            vecs.append(embedder.embed_queries(["; ".join(unresolved)])[0])
+        user_vec = normalise(np.mean(vecs, axis=0))
+        if unresolved and not hist_rows:
+            notices.append("none of the pasted items is in this catalog; matching on their names")
+    if req.like_ids:
+        liked = store.get(catalog, req.like_ids)
+        if liked:
+            user_vec = normalise(user_vec + np.mean([normalise(np.asarray(r["vector"])) for r in liked], axis=0))
+    fts_text = query if task == "search" else " ".join(r["title"] for r in hist_rows[-5:]) + " " + " ".join(unresolved)
+    rank_kw = dict(k=k, exclusion=exclusion, hybrid=s.hybrid, candidates=_check_candidates(store, catalog, req.candidates),
+                   drop_terms=req.drop_terms)
+    rows, scores = rank(store, catalog, user_vec=user_vec, hyde_vec=None, fts_text=fts_text, **rank_kw)
+    retrieval_ms = (time.perf_counter() - t_r) * 1000
+    hist_titles = [r["title"] for r in hist_rows] + unresolved
+    yield ("items", to_rec_items(rows, scores, fts_text, k), "preliminary")
+
+    # ---- the rationale
+    stats = GenStats()
+    rationale_raw = ""
+    llm_order: list[str] | None = None
+    if ckpt is not None:
+        cand_titles = None
+        if req.candidates:
+            cand_titles = [r["title"] for r in store.get(catalog, req.candidates)]
+        prompt, stop = prompts.build_prompt(ckpt.prompt_style, task, language, query=search_text or query,
+                                            history=hist_titles, candidates=cand_titles)
+        for piece in stream_completion(
+            ckpt.name, prompt,
+            max_tokens=req.max_tokens or s.max_tokens,
+            temperature=s.temperature if req.temperature is None else req.temperature,
+            seed=req.seed, stop=stop, stats=stats,
+        ):
+            rationale_raw += piece
+            yield ("token", piece)
+    rationale, picks = prompts.split_response(rationale_raw)
+    rationale = rationale.strip()
+
+    # ---- HyDE refinement
+    t_r = time.perf_counter()
+    hyde_vec = None
+    used = False
+    if rationale:
+        r_vec = embedder.embed_queries([rationale])[0]
+        used, why = rationale_usable(rationale, r_vec, user_vec, s.min_rationale_similarity)
+        if used:
+            hyde_vec = hyde_vector(user_vec, r_vec, s.query_weight)
+        else:
+            notices.append(f"{why}: items use your words alone")
+    if picks and req.candidates:
+        by_title = {normalize_title(r["title"]): r["id"] for r in store.get(catalog, req.candidates)}
+        llm_order = [by_title[normalize_title(p)] for p in picks if normalize_title(p) in by_title]
+    if hyde_vec is not None or llm_order:
+        rows, scores = rank(store, catalog, user_vec=user_vec, hyde_vec=hyde_vec,
+                            fts_text=fts_text, llm_order=llm_order, **rank_kw)
+    retrieval_ms += (time.perf_counter() - t_r) * 1000
+
+    ans = Answer(
+        task=task, language=language, query=query, history=hist_titles, catalog=catalog,
+        checkpoint=ckpt_name if ckpt else "none", rationale=rationale, rationale_used=used,
+        items=to_rec_items(rows, scores, f"{fts_text} {rationale if used else ''}", k),
+        timings=Timings(ttft_s=stats.ttft_s, decode_tok_s=stats.decode_tok_s, gen_tokens=stats.gen_tokens,
+                        retrieval_ms=round(retrieval_ms, 2), total_s=round(time.perf_counter() - t_start, 3)),
+        notices=notices,
+    )
+    yield ("answer", ans)
+
+
+def _check_candidates(store, catalog: str, candidates: list[str] | None) -> list[str] | None:
+    if candidates is None:
+        return None
+    cands = list(dict.fromkeys(c.strip() for c in candidates if c and c.strip()))
+    if not cands:
+        raise BadInput("the candidates file lists no ids")
+    found = {r["id"] for r in store.get(catalog, cands)}
+    missing = [c for c in cands if c not in found]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise BadInput(f"unknown candidate id(s) in catalog {catalog!r}: {shown}")
+    return cands
+
+
+def answer(req: AskRequest) -> Answer:
+    for ev in run(req):
+        if ev[0] == "answer":
+            return ev[1]
+    raise RecchatError("no answer was produced")  # pragma: no cover

@@ -1,0 +1,40 @@
+"""Title normalisation and language detection, shared by retrieval, evaluation and training."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_YEAR = re.compile(r"\s*[\(\[]\s*(1[89]\d\d|20\d\d)\s*[\)\]]\s*$")
+_TRAILING_ARTICLE = re.compile(r"^(.*),\s*(the|a|an|les|la|le|el|il|die|der|das)\s*$", re.I)
+_LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def normalize_title(title: str) -> str:
+    """A key that equal titles share despite case, year, articles and punctuation.
+
+    "Matrix, The (1999)" and "the matrix" -> "matrix"; "Toy Story (1995)" -> "toy story".
+    """
+    t = unicodedata.normalize("NFKC", str(title)).strip()
+    # a trailing year, then any alternative title in parentheses: "Seven (a.k.a. Se7en) (1995)"
+    t = _YEAR.sub("", t)
+    t = re.sub(r"\s*\((a\.k\.a\.|aka)[^)]*\)\s*$", "", t, flags=re.I)
+    m = _TRAILING_ARTICLE.match(t)
+    if m:
+        t = m.group(1)
+    t = _LEADING_ARTICLE.sub("", t)
+    t = _NON_WORD.sub(" ", t.lower()).replace("_", " ")
+    return " ".join(t.split())
+
+
+def detect_language(text: str) -> str:
+    """'ko' when Hangul dominates the letters, else 'en' (the two languages recchat answers in)."""
+    ko = len(_HANGUL.findall(text))
+    la = len(_LATIN.findall(text))
+    if ko == 0:
+        return "en"
+    # Hangul syllables carry ~2-3 Latin letters' worth of text each
+    return "ko" if ko * 2.5 >= la else "en"
