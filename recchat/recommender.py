@@ -32,6 +32,7 @@ Event = tuple
 class AskRequest(BaseModel):
     query: str = ""
     history: list[str] | None = None  # pasted items (titles or catalog ids), oldest first
+    history_ids: list[str] | None = None  # exact catalog ids, oldest first (evaluation, the UI)
     candidates: list[str] | None = None  # catalog ids: rank only these (listwise)
     catalog: str | None = None
     checkpoint: str | None = None
@@ -45,6 +46,7 @@ class AskRequest(BaseModel):
     drop_terms: list[str] = Field(default_factory=list)
     like_ids: list[str] = Field(default_factory=list)
     use_llm: bool = True
+    cache: bool = False  # reuse/stored generations on disk (evaluation, data generation)
 
 
 def _validate(req: AskRequest) -> tuple[str, list[str]]:
@@ -57,7 +59,7 @@ def _validate(req: AskRequest) -> tuple[str, list[str]]:
         notices.append(f"your text was {len(q):,} characters; only the first {s.max_query_chars:,} were used")
         q = q[: s.max_query_chars]
     hist = [h.strip() for h in (req.history or []) if h and h.strip()]
-    if not q and not hist:
+    if not q and not hist and not req.history_ids:
         raise BadInput("empty query: type what you want, or paste items you liked (one per line)")
     if len(hist) > s.max_history_items:
         notices.append(f"the history had {len(hist)} items; the last {s.max_history_items} were used")
@@ -85,8 +87,12 @@ def run(req: AskRequest) -> Iterator[Event]:
     # ---- task and history
     tindex = store.title_index(catalog)
     history = list(req.history or [])
-    language = detect_language(query or " ".join(history))
-    if history:
+    id_rows = store.get(catalog, list(req.history_ids or []))
+    if req.history_ids and len(id_rows) < len(set(req.history_ids)):
+        missing = sorted(set(req.history_ids) - {r["id"] for r in id_rows})[:5]
+        raise BadInput(f"unknown history id(s) in catalog {catalog!r}: {', '.join(missing)}")
+    language = detect_language(query or " ".join(history) or " ".join(r["title"] for r in id_rows))
+    if history or id_rows:
         task = req.task or "recommend"
     else:
         parsed = prompts.detect_task(query, title_matcher=lambda t: normalize_title(t) in tindex)
@@ -94,13 +100,14 @@ def run(req: AskRequest) -> Iterator[Event]:
         language = parsed.language
         if parsed.task == "recommend" and task == "recommend":
             history = parsed.history
-    if task == "recommend" and not history:
+    if task == "recommend" and not history and not id_rows:
         history = [query]  # --task recommend on a single title
     search_text = query if task == "search" else ""
 
     # ---- the user's words alone
     t_r = time.perf_counter()
     hist_rows, unresolved = resolve_history(store, catalog, history) if history else ([], [])
+    hist_rows = id_rows + hist_rows
     exclusion = Exclusion(ids={r["id"] for r in hist_rows} | set(req.exclude_ids),
                           title_norms={normalize_title(h) for h in history} - {""})
     if task == "search":
@@ -134,14 +141,25 @@ def run(req: AskRequest) -> Iterator[Event]:
             cand_titles = [r["title"] for r in store.get(catalog, req.candidates)]
         prompt, stop = prompts.build_prompt(ckpt.prompt_style, task, language, query=search_text or query,
                                             history=hist_titles, candidates=cand_titles)
-        for piece in stream_completion(
-            ckpt.name, prompt,
-            max_tokens=req.max_tokens or s.max_tokens,
-            temperature=s.temperature if req.temperature is None else req.temperature,
-            seed=req.seed, stop=stop, stats=stats,
-        ):
-            rationale_raw += piece
-            yield ("token", piece)
+        gen_kw = dict(max_tokens=req.max_tokens or s.max_tokens,
+                      temperature=s.temperature if req.temperature is None else req.temperature,
+                      seed=req.seed, stop=stop)
+        cached = None
+        if req.cache:
+            from .gencache import get_cache
+
+            ckey = get_cache().key(prompt=prompt, checkpoint=ckpt.name, adapter=str(ckpt.adapter_path()),
+                                   repeat_penalty=s.repeat_penalty, **gen_kw)
+            cached = get_cache().get(ckey)
+        if cached is not None:
+            rationale_raw = cached
+            yield ("token", cached)
+        else:
+            for piece in stream_completion(ckpt.name, prompt, stats=stats, **gen_kw):
+                rationale_raw += piece
+                yield ("token", piece)
+            if req.cache:
+                get_cache().put(ckey, rationale_raw)
     rationale, picks = prompts.split_response(rationale_raw)
     rationale = rationale.strip()
 

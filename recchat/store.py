@@ -70,8 +70,23 @@ class CatalogStore:
         self._title_index: dict[str, dict[str, list[str]]] = {}
 
     # ------------------------------------------------------------------ registry
+    def _table_names(self) -> list[str]:
+        r = self.db.list_tables()
+        names = getattr(r, "tables", r)
+        out = list(names)
+        # list_tables pages; follow the token when there is one
+        tok = getattr(r, "page_token", None)
+        while tok:
+            r = self.db.list_tables(page_token=tok)
+            out += list(getattr(r, "tables", r))
+            tok = getattr(r, "page_token", None)
+        return out
+
+    def _exists(self, name: str) -> bool:
+        return name in self._table_names()
+
     def _registry(self):
-        if not self.db.table_exists(REGISTRY):
+        if not self._exists(REGISTRY):
             schema = pa.schema([("name", pa.string()), ("info", pa.string())])
             try:
                 self.db.create_table(REGISTRY, schema=schema)
@@ -81,10 +96,11 @@ class CatalogStore:
 
     def list(self) -> list[CatalogInfo]:
         rows = self._registry().to_arrow().to_pylist()
+        names = set(self._table_names())
         out = []
         for r in rows:
             info = CatalogInfo(**json.loads(r["info"]))
-            if self.db.table_exists(info.table):
+            if info.table in names:
                 out.append(info)
         return sorted(out, key=lambda i: i.name)
 
@@ -120,14 +136,14 @@ class CatalogStore:
 
     def _cleanup_stale(self, name: str, keep: str | None) -> None:
         prefix = f"items__{name}__v"
-        for t in self.db.list_tables().tables if hasattr(self.db.list_tables(), "tables") else self.db.list_tables():
+        for t in self._table_names():
             if t.startswith(prefix) and t != keep:
                 self._drop_quietly(t)
 
     # ------------------------------------------------------------------ embedding cache
     def _cache_table(self, embedder: Embedder):
         name = f"_embcache__{_slug(embedder.name)}"
-        if not self.db.table_exists(name):
+        if not self._exists(name):
             schema = pa.schema([("key", pa.string()), ("vector", pa.list_(pa.float32(), embedder.dim))])
             try:
                 self.db.create_table(name, schema=schema)

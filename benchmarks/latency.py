@@ -1,0 +1,179 @@
+"""Latency of recchat's path against raw llama.cpp on the same GGUF and prompt, in the same run.
+
+    python benchmarks/latency.py [--queries 20] [--max-tokens 48] [--out benchmarks/results/latency.json]
+
+Reports: time to first token, decode tokens/s of recchat's path divided by raw llama.cpp's (goal >= 0.90),
+retrieval ms, end-to-end p50/p95 over the queries, and 8 concurrent users. Writes JSON, prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUERIES = [
+    "a funny animated movie about toys that come alive", "a scary movie set in space", "a romantic comedy in paris",
+    "a war drama about soldiers", "a heist thriller with a clever twist", "a musical with great songs",
+    "a documentary about nature", "a superhero movie with humour", "a western with a lone gunslinger",
+    "a mind-bending sci-fi thriller about dreams", "오스카 수상 영화 추천해줘", "비 오는 날 보기 좋은 잔잔한 로맨스 영화",
+    "a coming-of-age story about friendship", "a courtroom drama", "a zombie apocalypse movie",
+    "a family movie about a dog", "a samurai film", "a space opera with epic battles", "a biopic about a musician",
+    "a detective mystery in london",
+]
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return None
+    k = (len(xs) - 1) * p / 100
+    f, c = int(k), min(int(k) + 1, len(xs) - 1)
+    return xs[f] + (xs[c] - xs[f]) * (k - f)
+
+
+def raw_llama(prompt: str, stop, max_tokens: int, repeats: int) -> dict:
+    """The same GGUF, prompt and sampling, straight through llama-cpp-python."""
+    from llama_cpp import Llama
+
+    from recchat.models import base_gguf_path
+    from recchat.settings import get_settings
+
+    s = get_settings()
+    llm = Llama(model_path=str(base_gguf_path()), n_ctx=s.n_ctx, n_threads=s.n_threads or os.cpu_count(),
+                verbose=False, seed=0)
+    ttfts, rates = [], []
+    for i in range(repeats + 1):
+        llm.reset()  # cold prompt each time, as a fresh request would be without prefix reuse
+        t0 = time.perf_counter()
+        first = None
+        n = 0
+        for _ in llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0, top_p=0.95, top_k=40,
+                                       repeat_penalty=s.repeat_penalty, stop=stop, stream=True):
+            now = time.perf_counter()
+            if first is None:
+                first = now
+            n += 1
+        if i == 0:
+            continue  # warm-up
+        ttfts.append(first - t0)
+        if n > 1:
+            rates.append((n - 1) / (now - first))
+    return {"ttft_s": statistics.median(ttfts), "decode_tok_s": statistics.median(rates), "tokens": n}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--queries", type=int, default=20)
+    ap.add_argument("--max-tokens", type=int, default=48)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latency.json"))
+    args = ap.parse_args()
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from recchat import catalog, prompts
+    from recchat.recommender import AskRequest, answer
+
+    catalog.ensure_default()
+    q0 = QUERIES[0]
+    prompt, stop = prompts.build_prompt("fewshot", "search", "en", query=q0)
+    # ignore the newline stop for the decode comparison so both sides decode max_tokens tokens
+    raw = raw_llama(prompt, [], args.max_tokens, args.repeats)
+
+    # recchat's path on the same prompt: the same tokens, through the pool, streaming, retrieval and all
+    import recchat.prompts as P
+
+    ours_ttft, ours_rate, ours_ret = [], [], []
+    orig = P.FEWSHOT_STOP
+    P.FEWSHOT_STOP = []
+    try:
+        for i in range(args.repeats + 1):
+            from recchat.llm import get_pool
+
+            pool = get_pool("base")
+            llm = pool.acquire()
+            llm.reset()  # same cold-prompt condition as the raw side
+            pool.release(llm)
+            a = answer(AskRequest(query=q0, max_tokens=args.max_tokens))
+            if i == 0:
+                continue
+            ours_ttft.append(a.timings.ttft_s)
+            ours_rate.append(a.timings.decode_tok_s)
+            ours_ret.append(a.timings.retrieval_ms)
+    finally:
+        P.FEWSHOT_STOP = orig
+
+    # end to end over the query set, as users run it (warm contexts, real stop sequences)
+    e2e, ttft_warm, ret = [], [], []
+    for q in QUERIES[: args.queries]:
+        t0 = time.perf_counter()
+        a = answer(AskRequest(query=q, max_tokens=args.max_tokens))
+        e2e.append(time.perf_counter() - t0)
+        ttft_warm.append(a.timings.ttft_s or 0.0)
+        ret.append(a.timings.retrieval_ms)
+
+    # concurrent users
+    conc_q = QUERIES[: args.concurrency]
+    t0 = time.perf_counter()
+
+    def one(q):
+        t = time.perf_counter()
+        a = answer(AskRequest(query=q, max_tokens=args.max_tokens))
+        return time.perf_counter() - t, len(a.items)
+
+    with ThreadPoolExecutor(args.concurrency) as ex:
+        conc = list(ex.map(one, conc_q))
+    conc_wall = time.perf_counter() - t0
+
+    res = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "settings": {"max_tokens": args.max_tokens, "repeats": args.repeats, "queries": len(e2e)},
+        "raw_llama": raw,
+        "recchat": {"ttft_s": statistics.median(ours_ttft), "decode_tok_s": statistics.median(ours_rate),
+                    "retrieval_ms_p50": statistics.median(ours_ret)},
+        "decode_ratio": statistics.median(ours_rate) / raw["decode_tok_s"],
+        "ttft_ratio": statistics.median(ours_ttft) / raw["ttft_s"],
+        "end_to_end": {"p50_s": pct(e2e, 50), "p95_s": pct(e2e, 95), "ttft_warm_p50_s": pct(ttft_warm, 50),
+                       "ttft_warm_p95_s": pct(ttft_warm, 95), "retrieval_ms_p50": pct(ret, 50),
+                       "retrieval_ms_p95": pct(ret, 95)},
+        "concurrent": {"users": args.concurrency, "all_answered": all(n > 0 for _, n in conc),
+                       "wall_s": conc_wall, "p50_s": pct([c for c, _ in conc], 50),
+                       "p95_s": pct([c for c, _ in conc], 95)},
+        "goals": {"decode_ratio>=0.90": None, "ttft<=1s": None},
+    }
+    res["goals"]["decode_ratio>=0.90"] = res["decode_ratio"] >= 0.90
+    res["goals"]["ttft<=1s"] = res["end_to_end"]["ttft_warm_p95_s"] <= 1.0 and res["recchat"]["ttft_s"] <= 1.0
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(res, indent=2))
+
+    t = Table(title="recchat latency (base checkpoint, movies)")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_column("baseline / goal")
+    t.add_row("decode tok/s, recchat", f"{res['recchat']['decode_tok_s']:.1f}", f"raw llama.cpp {raw['decode_tok_s']:.1f}")
+    t.add_row("decode ratio recchat / raw", f"{res['decode_ratio']:.3f}", "goal ≥ 0.90")
+    t.add_row("TTFT cold prompt, recchat", f"{res['recchat']['ttft_s']:.3f} s", f"raw {raw['ttft_s']:.3f} s; goal ≤ 1 s")
+    t.add_row("TTFT warm p50 / p95", f"{pct(ttft_warm, 50):.3f} / {pct(ttft_warm, 95):.3f} s", "goal ≤ 1 s")
+    t.add_row("retrieval ms p50 / p95", f"{pct(ret, 50):.1f} / {pct(ret, 95):.1f}", "")
+    t.add_row(f"end-to-end p50 / p95 ({len(e2e)} queries)", f"{pct(e2e, 50):.2f} / {pct(e2e, 95):.2f} s", "")
+    t.add_row(f"{args.concurrency} concurrent users: wall", f"{conc_wall:.2f} s",
+              f"p50 {res['concurrent']['p50_s']:.2f} s, p95 {res['concurrent']['p95_s']:.2f} s, "
+              f"all answered: {res['concurrent']['all_answered']}")
+    Console().print(t)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""The one interface every CF model answers to, where models live on disk, and how they load.
+
+A CF model knows a vocabulary of item ids (the items of its training log) and scores all of them
+for a history. Ids it never saw get -inf in `score` (no collaborative signal, not "bad").
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RecchatError
+from ..settings import get_settings
+
+MODELS = ("popularity", "itemknn", "sasrec")  # every name `recchat cf train` can write
+
+
+class NoCFModel(RecchatError):
+    pass
+
+
+def cf_dir(catalog: str) -> Path:
+    return get_settings().home / "cf" / catalog
+
+
+class CFModel:
+    """Base: subclasses set `name`, `item_ids` and implement `_raw(history_idx) -> scores per item`."""
+
+    name = "cf"
+    item_ids: list[str]
+
+    @property
+    def index(self) -> dict[str, int]:
+        if getattr(self, "_index", None) is None:
+            self._index = {i: n for n, i in enumerate(self.item_ids)}
+        return self._index
+
+    def _raw(self, hist_idx: list[int]) -> np.ndarray:
+        raise NotImplementedError
+
+    def known(self, ids: list[str]) -> list[int]:
+        ix = self.index
+        return [ix[i] for i in ids if i in ix]
+
+    def score(self, history_ids: list[str], candidate_ids: list[str] | None = None) -> dict[str, float]:
+        """Higher is better. None = every item the model knows; unknown candidates get -inf."""
+        s = self._raw(self.known(history_ids))
+        if candidate_ids is None:
+            return dict(zip(self.item_ids, s.tolist()))
+        ix = self.index
+        return {c: (float(s[ix[c]]) if c in ix else float("-inf")) for c in candidate_ids}
+
+    def similar(self, history_ids: list[str], k: int = 10) -> list[str]:
+        """The k best items for the history, history items excluded."""
+        hist = self.known(history_ids)
+        s = np.array(self._raw(hist), dtype=np.float64, copy=True)
+        s[hist] = -np.inf
+        k = min(k, int(np.isfinite(s).sum()))
+        if k <= 0:
+            return []
+        top = np.argpartition(-s, k - 1)[:k]
+        top = top[np.lexsort((top, -s[top]))]  # by score, ties by index: deterministic
+        return [self.item_ids[i] for i in top]
+
+
+def available_cf(catalog: str) -> list[str]:
+    """Names of the trained models for a catalog, in MODELS order."""
+    d = cf_dir(catalog)
+    return [m for m in MODELS if _model_file(d, m).exists()]
+
+
+def _model_file(d: Path, model: str) -> Path:
+    return d / (f"{model}.pt" if model == "sasrec" else f"{model}.npz")
+
+
+_cache: dict[tuple[str, str, float], CFModel] = {}
+_lock = threading.Lock()
+
+
+def load_cf(catalog: str, model: str) -> CFModel:
+    """A trained model, cached per file version (a retrain is picked up on the next call)."""
+    if model not in MODELS:
+        raise NoCFModel(f"unknown CF model {model!r}; choose one of {', '.join(MODELS)}")
+    p = _model_file(cf_dir(catalog), model)
+    if not p.exists():
+        have = available_cf(catalog)
+        hint = f" (trained: {', '.join(have)})" if have else ""
+        raise NoCFModel(
+            f"catalog {catalog!r} has no trained {model} model{hint}; run `recchat cf train --catalog {catalog}`"
+        )
+    key = (str(p), model, p.stat().st_mtime)
+    with _lock:
+        if key not in _cache:
+            if model == "sasrec":
+                from .sasrec import SASRec
+
+                _cache[key] = SASRec.load(p)
+            elif model == "itemknn":
+                from .itemknn import ItemKNN
+
+                _cache[key] = ItemKNN.load(p)
+            else:
+                from .itemknn import Popularity
+
+                _cache[key] = Popularity.load(p)
+        return _cache[key]
+
+
+def read_meta(catalog: str) -> dict:
+    p = cf_dir(catalog) / "meta.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def write_meta(catalog: str, meta: dict) -> None:
+    p = cf_dir(catalog) / "meta.json"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(p)

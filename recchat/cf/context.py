@@ -1,0 +1,65 @@
+"""Collaborative knowledge as prompt text: "people who watched these also watched ...".
+
+The LLM cannot see interaction logs; this hands it the CF model's nearest items for the history
+as one short line, so the rationale can lean on collaborative signal (A-LLMRec's idea, in text form
+that runs under llama.cpp). Empty string when there is nothing to say (no model, unknown history).
+"""
+
+from __future__ import annotations
+
+from .base import available_cf, load_cf, read_meta
+
+_VERB_EN = {"movies": "watched", "games": "played", "books": "read", "news": "read", "anime": "watched"}
+_LEAD = {
+    "en": "People who {v} these also {v}: ",
+    "ko": "이 항목들을 좋아한 사람들이 함께 좋아한 항목: ",
+}
+MAX_TITLE = 80
+
+
+def best_model(catalog: str) -> str | None:
+    """The trained model with the best validation NDCG@10 (sasrec, then itemknn, when unmeasured)."""
+    have = [m for m in available_cf(catalog) if m != "popularity"]
+    if not have:
+        return None
+    reports = read_meta(catalog).get("models", {})
+
+    def key(m: str) -> tuple[float, int]:
+        v = (reports.get(m) or {}).get("valid") or {}
+        return (v.get("ndcg@10", -1.0), ["itemknn", "sasrec"].index(m))
+
+    return max(have, key=key)
+
+
+def cf_neighbours(catalog: str, history_ids: list[str], k: int = 5, model: str | None = None) -> list[str]:
+    model = model or best_model(catalog)
+    if model is None:
+        return []
+    return load_cf(catalog, model).similar(history_ids, k)
+
+
+def cf_context(catalog: str, history_ids: list[str], k: int = 5, language: str = "en",
+               model: str | None = None, domain: str | None = None) -> str:
+    ids = cf_neighbours(catalog, history_ids, k, model)
+    if not ids:
+        return ""
+    from ..store import get_store
+
+    store = get_store()
+    rows = store.get(catalog, ids)
+    titles = [_short(r["title"]) for r in rows if r.get("title")]
+    if not titles:
+        return ""
+    if language == "ko":
+        return _LEAD["ko"] + "; ".join(titles) + "."
+    if domain is None:
+        try:
+            domain = store.info(catalog).domain
+        except Exception:
+            domain = None
+    return _LEAD["en"].format(v=_VERB_EN.get(domain or "", "liked")) + "; ".join(titles) + "."
+
+
+def _short(t: str) -> str:
+    t = " ".join(str(t).split())
+    return t if len(t) <= MAX_TITLE else t[: MAX_TITLE - 1].rstrip() + "…"

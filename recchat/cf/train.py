@@ -1,0 +1,173 @@
+"""Train CF models for a catalog and save them under RECCHAT_HOME/cf/<catalog>/.
+
+Files: meta.json (data summary + one report per model), split.parquet (user, valid, test: the
+held-out items evaluation must use), popularity.npz, itemknn.npz, sasrec.pt (+ sasrec.ckpt, the
+per-epoch checkpoint a killed run resumes from).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from ..errors import BadInput, RecchatError, UnknownCatalog
+from .base import MODELS, cf_dir, read_meta, write_meta
+from .data import LogSplit, leave_last_out
+from .metrics import sample_users, validate
+
+Log = Callable[[str], None]
+
+
+class MemoryMeter:
+    """Peak resident memory while a block runs (polls /proc; falls back to the process peak)."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval, self.peak, self.start = interval, 0, 0
+        self._stop = threading.Event()
+
+    @staticmethod
+    def rss() -> int:
+        try:
+            with open("/proc/self/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, self.rss())
+
+    def __enter__(self) -> "MemoryMeter":
+        self.start = self.peak = self.rss()
+        self._t = threading.Thread(target=self._poll, daemon=True)
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._t.join()
+        self.peak = max(self.peak, self.rss())
+
+    def report(self) -> dict[str, float]:
+        return {"peak_rss_mb": round(self.peak / 2**20, 1), "added_rss_mb": round((self.peak - self.start) / 2**20, 1)}
+
+
+def interactions_for(catalog: str) -> pd.DataFrame:
+    """The built catalog's log, or else the manifest's loader (no vector table needed)."""
+    from ..catalog import load_interactions, load_items, manifests
+
+    try:
+        return load_interactions(catalog)
+    except UnknownCatalog:
+        if catalog not in manifests():
+            raise
+    try:
+        _, res = load_items(catalog)
+    except FileNotFoundError as e:
+        raise BadInput(str(e)) from None
+    if res.interactions is None or res.interactions.empty:
+        raise BadInput(f"catalog {catalog!r} has no interaction log; CF models need one (set RECCHAT_DATA_DIR)")
+    return res.interactions
+
+
+def train(catalog: str, models: list[str] | None = None, **kw) -> dict[str, dict]:
+    return train_from_interactions(interactions_for(catalog), catalog, models, **kw)
+
+
+def train_from_interactions(
+    df: pd.DataFrame,
+    catalog: str,
+    models: list[str] | None = None,
+    epochs: int = 30,
+    seed: int = 0,
+    patience: int | None = 5,
+    knn_k: int = 100,
+    shrink: float = 10.0,
+    sasrec_config=None,
+    progress: bool = True,
+    log: Log = print,
+    on_batch=None,
+) -> dict[str, dict]:
+    """Train the named models ("itemknn", "sasrec"; popularity always comes along) and save them."""
+    models = list(models or ["itemknn", "sasrec"])
+    bad = [m for m in models if m not in MODELS]
+    if bad:
+        raise BadInput(f"unknown CF model(s) {', '.join(bad)}; choose from itemknn, sasrec, all")
+    split = leave_last_out(df)
+    d = cf_dir(catalog)
+    d.mkdir(parents=True, exist_ok=True)
+    _write_split(d / "split.parquet", split)
+    meta = read_meta(catalog)
+    if meta.get("fingerprint") != split.fingerprint():
+        meta = {}  # another log: the old reports describe other data
+    meta.update({
+        "catalog": catalog, "fingerprint": split.fingerprint(), "users": len(split.train),
+        "eval_users": len(split.test), "items": len(split.item_ids), "interactions": split.interactions,
+    })
+    meta.setdefault("models", {})
+    log(f"{catalog}: {split.interactions:,} interactions, {len(split.train):,} users "
+        f"({len(split.test):,} with held-out valid/test items), {len(split.item_ids):,} items")
+    vusers = sample_users(list(split.valid), 1000, seed)
+    reports: dict[str, dict] = {}
+    for name in ["popularity"] + [m for m in models if m != "popularity"]:
+        with MemoryMeter() as mem:
+            t0 = time.perf_counter()
+            rep = _train_one(name, split, d, epochs, seed, patience, knn_k, shrink, sasrec_config, progress, on_batch)
+            rep["seconds"] = round(time.perf_counter() - t0, 2)
+        rep.update(mem.report())
+        rep["valid"] = rep.get("valid") or validate(_loaded(name, d), split, vusers)
+        reports[name] = rep
+        meta["models"][name] = rep
+        write_meta(catalog, meta)
+        v = rep["valid"]
+        log(f"{name}: {rep['seconds']:.1f} s, peak RSS {rep['peak_rss_mb']:.0f} MB (+{rep['added_rss_mb']:.0f}), "
+            f"valid hit@10 {v['hit@10']:.4f} ndcg@10 {v['ndcg@10']:.4f} on {v['users']} users")
+    return reports
+
+
+def _train_one(name, split, d: Path, epochs, seed, patience, knn_k, shrink, sasrec_config, progress, on_batch) -> dict:
+    if name == "popularity":
+        from .itemknn import Popularity
+
+        Popularity.fit(split).save(d / "popularity.npz")
+        return {}
+    if name == "itemknn":
+        from .itemknn import ItemKNN
+
+        ItemKNN.fit(split, k=knn_k, shrink=shrink, progress=progress).save(d / "itemknn.npz")
+        return {"k": knn_k, "shrink": shrink}
+    try:
+        from . import sasrec
+    except ImportError as e:
+        raise RecchatError(f"SASRec needs PyTorch ({e}); install it with `pip install torch`") from None
+    model, info = sasrec.fit(split, d / "sasrec.ckpt", epochs=epochs, cfg=sasrec_config, seed=seed,
+                             patience=patience, progress=progress, on_batch=on_batch)
+    model.save(d / "sasrec.pt")
+    best = info["best"] or {}
+    return {"epochs_done": info["epochs_done"], "resumed_from": info["resumed_from"],
+            "best_epoch": best.get("epoch"), "config": info["config"], "history": info["history"],
+            "valid": {k: best[k] for k in ("hit@10", "ndcg@10", "users")} if best else None}
+
+
+def _loaded(name: str, d: Path):
+    from .base import _model_file
+
+    if name == "sasrec":
+        from .sasrec import SASRec
+
+        return SASRec.load(_model_file(d, name))
+    from .itemknn import ItemKNN, Popularity
+
+    return (ItemKNN if name == "itemknn" else Popularity).load(_model_file(d, name))
+
+
+def _write_split(p: Path, split: LogSplit) -> None:
+    tmp = p.with_name(p.stem + ".tmp.parquet")
+    split.heldout_frame().to_parquet(tmp, index=False)
+    tmp.replace(p)

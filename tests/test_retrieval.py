@@ -1,0 +1,85 @@
+"""HyDE vector, fusion, exclusion and history matching on small hand-made inputs."""
+
+import numpy as np
+import pytest
+
+from recchat.embedder import get_embedder
+from recchat.retrieval import Exclusion, hyde_vector, rank, rationale_usable, resolve_history, rrf
+from recchat.schema import Item
+from recchat.store import get_store
+
+
+def test_hyde_vector_is_normalised_weighted_mean():
+    u = np.array([1.0, 0.0], np.float32)
+    r = np.array([0.0, 2.0], np.float32)  # not unit: normalised first
+    v = hyde_vector(u, r, 0.5)
+    assert np.allclose(v, [np.sqrt(0.5), np.sqrt(0.5)])
+    v = hyde_vector(u, r, 0.75)
+    assert np.allclose(v, np.array([0.75, 0.25]) / np.hypot(0.75, 0.25))
+    assert np.allclose(hyde_vector(u * 3, None, 0.5), u)
+
+
+def test_rrf_hand_computed():
+    s = rrf([["a", "b"], ["b", "c"]], k=1)
+    assert s["a"] == pytest.approx(1 / 2)
+    assert s["b"] == pytest.approx(1 / 3 + 1 / 2)
+    assert s["c"] == pytest.approx(1 / 3)
+    s = rrf([["a"], ["a"]], weights=[1.0, 0.5], k=0)
+    assert s["a"] == pytest.approx(1.5)
+
+
+def test_rationale_gate():
+    u = np.array([1.0, 0.0])
+    assert rationale_usable("a warm animated comedy for families", np.array([0.9, 0.1]), u, 0.75)[0]
+    ok, why = rationale_usable("toys toys toys " * 30, np.array([1.0, 0.0]), u, 0.75)
+    assert not ok and "repeats" in why
+    ok, why = rationale_usable("a gritty war documentary about submarines", np.array([0.0, 1.0]), u, 0.75)
+    assert not ok and "off-topic" in why
+    assert not rationale_usable("", None, u, 0.75)[0]
+
+
+TITLES = [
+    ("1", "Toy Story (1995)", "Animation|Children|Comedy"),
+    ("2", "Matrix, The (1999)", "Action|Sci-Fi"),
+    ("3", "Toy Story 2 (1999)", "Animation|Children|Comedy"),
+    ("4", "Heat (1995)", "Action|Crime|Thriller"),
+    ("5", "Alien (1979)", "Horror|Sci-Fi"),
+    ("6", "Finding Nemo (2003)", "Animation|Children|Comedy"),
+    ("7", "Schindler's List (1993)", "Drama|War"),
+    ("8", "Aliens (1986)", "Action|Horror|Sci-Fi"),
+]
+
+
+@pytest.fixture()
+def tiny(empty_home):
+    items = [Item(id=i, title=t, text=f"{t} | genres: {g.replace('|', ', ')}", domain="movies") for i, t, g in TITLES]
+    get_store().build("tiny", items, get_embedder())
+    return get_store()
+
+
+def test_resolve_history_matches_titles_loosely(tiny):
+    rows, unresolved = resolve_history(tiny, "tiny", ["the matrix", "TOY STORY", "5", "Nonexistent Film"])
+    assert [r["id"] for r in rows] == ["2", "1", "5"]
+    assert unresolved == ["Nonexistent Film"]
+
+
+def test_rank_excludes_consumed_items_by_id_and_title(tiny):
+    e = get_embedder()
+    q = e.embed_queries(["animated movie about toys"])[0]
+    rows, _ = rank(tiny, "tiny", user_vec=q, hyde_vec=None, fts_text="toys animated", k=5,
+                   exclusion=Exclusion(ids={"1"}, title_norms={"finding nemo"}))
+    ids = [r["id"] for r in rows]
+    assert "1" not in ids and "6" not in ids
+    assert ids[0] == "3"  # Toy Story 2 is the best remaining match
+    assert len(ids) == len(set(ids)) == 5
+
+
+def test_rank_candidates_only_and_drop_terms(tiny):
+    e = get_embedder()
+    q = e.embed_queries(["scary space monster"])[0]
+    rows, _ = rank(tiny, "tiny", user_vec=q, hyde_vec=None, fts_text="", k=3, exclusion=Exclusion(),
+                   candidates=["4", "5", "7"])
+    assert {r["id"] for r in rows} == {"4", "5", "7"} and rows[0]["id"] == "5"
+    rows, _ = rank(tiny, "tiny", user_vec=q, hyde_vec=None, fts_text="", k=8, exclusion=Exclusion(),
+                   drop_terms=["horror"])
+    assert not {"5", "8"} & {r["id"] for r in rows}
