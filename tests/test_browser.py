@@ -25,7 +25,7 @@ def test_query_shows_streamed_answer_and_item_cards(server):  # noqa: F811
         box = page.locator("#query-box textarea")
         box.wait_for(timeout=60_000)
         box.fill("a funny animated movie about toys that come alive")
-        box.press("Enter")
+        page.locator("#query-box button").last.click()  # the box is multi-line (pasted lists): submit button
         cards = page.locator("[data-testid=item-card]")
         cards.first.wait_for(timeout=120_000)
         page.wait_for_function("document.querySelectorAll('[data-testid=item-card]').length >= 10 && "
