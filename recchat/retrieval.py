@@ -149,6 +149,7 @@ def rank(
     candidates: list[str] | None = None,
     drop_terms: list[str] | None = None,
     llm_order: list[str] | None = None,
+    fts_weight: float | None = None,
 ) -> tuple[list[dict], dict[str, float]]:
     """Fused, filtered, deduplicated rows (best first) and their fused scores."""
     pool_k = max(50, 5 * k) + len(exclusion.ids) + len(exclusion.title_norms)
@@ -183,7 +184,11 @@ def rank(
         if hybrid and fts_text.strip():
             hits = store.text_search(catalog, fts_text, pool_k)
             rankings.append([h["id"] for h in hits])
-            weights.append(0.5)  # lexical evidence helps names and rare words; vectors lead
+            if fts_weight is None:
+                from .settings import get_settings
+
+                fts_weight = get_settings().fts_weight
+            weights.append(fts_weight)  # lexical evidence: names, rare words, sequels
             for h in hits:
                 rows.setdefault(h["id"], h)
 

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     top_k: int = 10
     query_weight: float = 0.5  # HyDE vector = normalise(w * query + (1 - w) * rationale)
     hybrid: bool = True  # fuse vector search with LanceDB full-text search (RRF)
+    fts_weight: float = 1.0  # RRF weight of the full-text list (benchmarks/hybrid.py)
     min_rationale_similarity: float = 0.75  # below this the rationale is off-topic and ignored
     max_query_chars: int = 2000  # longer pastes are truncated with a notice
     max_history_items: int = 50

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pyarrow as pa
 
+from .ann import tune_query
 from .embedder import Embedder
 from .errors import EmbedderMismatch, UnknownCatalog
 from .schema import Item
@@ -288,9 +289,10 @@ class CatalogStore:
 
     def vector_search(self, name: str, vector: np.ndarray, k: int, where: str | None = None) -> list[dict]:
         q = self.table(name).search(np.asarray(vector, np.float32)).metric("cosine").limit(k)
+        q = tune_query(q)  # nprobes/refine for ANN-indexed catalogs; exact search ignores them
         if where:
             q = q.where(where, prefilter=True)
-        return q.select(["id", "title", "title_norm", "text", "metadata", "vector"]).to_list()
+        return q.select(["id", "title", "title_norm", "text", "metadata", "vector", "_distance"]).to_list()
 
     def text_search(self, name: str, text: str, k: int) -> list[dict]:
         text = _fts_safe(text)
@@ -298,7 +300,7 @@ class CatalogStore:
             return []
         try:
             q = self.table(name).search(text, query_type="fts").limit(k)
-            return q.select(["id", "title", "title_norm", "text", "metadata", "vector"]).to_list()
+            return q.select(["id", "title", "title_norm", "text", "metadata", "vector", "_score"]).to_list()
         except Exception:
             return []  # a query the FTS parser rejects just contributes nothing
 
