@@ -25,7 +25,8 @@ from .textnorm import detect_language
 Task = Literal["search", "recommend"]
 Mode = Literal["direct", "listwise"]
 
-_TURN_MARKERS = re.compile(r"<\s*/?\s*(start_of_turn|end_of_turn|bos|eos|user|catalog|history)[^>]*>", re.I)
+_TURN_MARKERS = re.compile(
+    r"<\s*/?\s*(start_of_turn|end_of_turn|bos|eos|user|catalog|history|candidates|collaborative)[^>]*>", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d{1,3}[.)]|\[\d{1,3}\])\s*")
 
 # ------------------------------------------------------------------------------ detection
@@ -169,12 +170,18 @@ def build_instruction(
     query: str = "",
     history: list[str] | None = None,
     candidates: list[str] | None = None,
+    cf_context: str = "",
 ) -> str:
+    """The instruction for a task. `cf_context` is a collaborative-filtering line ("people who liked
+    these also liked ...", recchat.cf.cf_context), fenced like the rest of the data."""
     lang = "ko" if language == "ko" else "en"
     mode: Mode = "listwise" if candidates else "direct"
     hist = "\n".join(f"- {sanitize(h, 200)}" for h in (history or [])[-20:])
     cands = "\n".join(f"[{i + 1}] {sanitize(c, 200)}" for i, c in enumerate(candidates or []))
-    return _INSTR[(task, mode, lang)].format(query=sanitize(query), history=hist, candidates=cands)
+    out = _INSTR[(task, mode, lang)].format(query=sanitize(query), history=hist, candidates=cands)
+    if cf_context.strip():
+        out = f"<collaborative>{sanitize(cf_context, 400)}</collaborative>\n" + out
+    return out
 
 
 def format_response(rationale: str, picks: list[str], language: str, listwise: bool) -> str:
@@ -234,7 +241,8 @@ _FEWSHOT_LABELS = {
 FEWSHOT_STOP = ["\n"]
 
 
-def fewshot_prompt(task: Task, language: str, query: str = "", history: list[str] | None = None) -> str:
+def fewshot_prompt(task: Task, language: str, query: str = "", history: list[str] | None = None,
+                   cf_context: str = "") -> str:
     lang = "ko" if language == "ko" else "en"
     shots = (_FEWSHOT_SEARCH if task == "search" else _FEWSHOT_RECOMMEND)[lang]
     a, b = _FEWSHOT_LABELS[(task, lang)]
@@ -242,6 +250,9 @@ def fewshot_prompt(task: Task, language: str, query: str = "", history: list[str
     for x, y in shots:
         out += f"{a}: {x}\n{b}: {y}\n\n"
     user = sanitize(query, 400) if task == "search" else "; ".join(sanitize(h, 80) for h in (history or [])[-10:])
+    if cf_context.strip() and task == "recommend":
+        # the base model only continues patterns: fold the collaborative hint into the liked line
+        user += " (" + sanitize(cf_context, 200) + ")"
     return out + f"{a}: {user}\n{b}:"
 
 
@@ -252,11 +263,12 @@ def build_prompt(
     query: str = "",
     history: list[str] | None = None,
     candidates: list[str] | None = None,
+    cf_context: str = "",
 ) -> tuple[str, list[str]]:
     """(prompt, stop sequences) for a checkpoint's prompt style."""
     if style == "fewshot":
-        return fewshot_prompt(task, language, query, history), FEWSHOT_STOP
-    instr = build_instruction(task, language, query, history, candidates)
+        return fewshot_prompt(task, language, query, history, cf_context), FEWSHOT_STOP
+    instr = build_instruction(task, language, query, history, candidates, cf_context)
     return chat_prompt(system_prompt(language), instr), CHAT_STOP
 
 

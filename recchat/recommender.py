@@ -46,6 +46,8 @@ class AskRequest(BaseModel):
     drop_terms: list[str] = Field(default_factory=list)
     like_ids: list[str] = Field(default_factory=list)
     use_llm: bool = True
+    use_cf: bool = False  # fuse CF scores and put CF neighbours in the prompt (catalogs with a CF model)
+    cf_weight: float | None = None  # fusion weight; default: the one chosen on validation users, else 0.5
     cache: bool = False  # reuse/stored generations on disk (evaluation, data generation)
 
 
@@ -131,6 +133,13 @@ def run(req: AskRequest) -> Iterator[Event]:
     hist_titles = [r["title"] for r in hist_rows] + unresolved
     yield ("items", to_rec_items(rows, scores, fts_text, k), "preliminary")
 
+    # ---- collaborative knowledge (opt-in; only where a CF model was trained on the catalog's logs)
+    cf_model, cf_ctx = None, ""
+    if req.use_cf:
+        cf_model, cf_ctx, cf_note = _cf_setup(catalog, task, [r["id"] for r in hist_rows], language)
+        if cf_note:
+            notices.append(cf_note)
+
     # ---- the rationale
     stats = GenStats()
     rationale_raw = ""
@@ -140,7 +149,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         if req.candidates:
             cand_titles = [r["title"] for r in store.get(catalog, req.candidates)]
         prompt, stop = prompts.build_prompt(ckpt.prompt_style, task, language, query=search_text or query,
-                                            history=hist_titles, candidates=cand_titles)
+                                            history=hist_titles, candidates=cand_titles, cf_context=cf_ctx)
         gen_kw = dict(max_tokens=req.max_tokens or s.max_tokens,
                       temperature=s.temperature if req.temperature is None else req.temperature,
                       seed=req.seed, stop=stop)
@@ -177,9 +186,14 @@ def run(req: AskRequest) -> Iterator[Event]:
     if picks and req.candidates:
         by_title = {normalize_title(r["title"]): r["id"] for r in store.get(catalog, req.candidates)}
         llm_order = [by_title[normalize_title(p)] for p in picks if normalize_title(p) in by_title]
-    if hyde_vec is not None or llm_order:
+    if hyde_vec is not None or llm_order or cf_model is not None:
+        if cf_model is not None:
+            rank_kw = {**rank_kw, "k": max(50, 5 * k)}  # a deeper pool for the CF fusion to reorder
         rows, scores = rank(store, catalog, user_vec=user_vec, hyde_vec=hyde_vec,
                             fts_text=fts_text, llm_order=llm_order, **rank_kw)
+        if cf_model is not None:
+            rows, scores = _cf_fuse(store, catalog, cf_model, rows, [r["id"] for r in hist_rows],
+                                    req.candidates, exclusion, req.drop_terms, k, req.cf_weight)
     retrieval_ms += (time.perf_counter() - t_r) * 1000
 
     ans = Answer(
@@ -191,6 +205,49 @@ def run(req: AskRequest) -> Iterator[Event]:
         notices=notices,
     )
     yield ("answer", ans)
+
+
+def _cf_setup(catalog: str, task: str, hist_ids: list[str], language: str):
+    """(model, prompt context, notice) for a request that asked for collaborative filtering."""
+    try:
+        from .cf import best_model, cf_context, load_cf
+    except ImportError:
+        return None, "", "collaborative filtering needs torch and scipy installed"
+    if task != "recommend" or not hist_ids:
+        return None, "", "collaborative filtering works from a history of catalog items; not used"
+    name = best_model(catalog)
+    if name is None:
+        return None, "", f"no CF model for {catalog!r}: run `recchat cf train --catalog {catalog}`"
+    model = load_cf(catalog, name)
+    ctx = cf_context(catalog, hist_ids, k=5, language=language)
+    return model, ctx, ""
+
+
+def _cf_fuse(store, catalog, model, rows, hist_ids, candidates, exclusion, drop_terms, k, weight):
+    from .cf import fuse
+    from .cf.base import read_meta
+
+    if weight is None:
+        weight = float(read_meta(catalog).get("fusion_weight", 0.5))
+    cf_scores = model.score(hist_ids, candidates)
+    order = fuse([r["id"] for r in rows], cf_scores, weight)
+    by_id = {r["id"]: r for r in rows}
+    missing = [i for i in order[: 3 * k] if i not in by_id]
+    by_id.update({r["id"]: r for r in store.get(catalog, missing)})
+    drop = [d.lower() for d in (drop_terms or [])]
+    out, seen = [], set()
+    for i in order:
+        r = by_id.get(i)
+        if r is None or exclusion.excludes(r) or r["title"].lower() in seen:
+            continue
+        if drop and any(d in (r.get("text") or "").lower() for d in drop):
+            continue
+        seen.add(r["title"].lower())
+        out.append(r)
+        if len(out) >= k:
+            break
+    scores = {r["id"]: 1.0 / (60 + n + 1) for n, r in enumerate(out)}
+    return out, scores
 
 
 def _check_candidates(store, catalog: str, candidates: list[str] | None) -> list[str] | None:

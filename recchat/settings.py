@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     query_weight: float = 0.5  # HyDE vector = normalise(w * query + (1 - w) * rationale)
     hybrid: bool = True  # fuse vector search with LanceDB full-text search (RRF)
     fts_weight: float = 1.0  # RRF weight of the full-text list (benchmarks/hybrid.py)
-    min_rationale_similarity: float = 0.75  # below this the rationale is off-topic and ignored
+    min_rationale_similarity: float = 0.80  # e5 cosine; unrelated text scores ~0.73-0.80 here
     max_query_chars: int = 2000  # longer pastes are truncated with a notice
     max_history_items: int = 50
 

@@ -118,7 +118,8 @@ def _history_lines(text: str) -> list[str] | None:
 # ----------------------------------------------------------------------------- chat
 
 
-def build_request(message: str, history_text: str, catalog: str, checkpoint: str, state: dict) -> tuple[AskRequest, dict]:
+def build_request(message: str, history_text: str, catalog: str, checkpoint: str, state: dict,
+                  use_cf: bool = False) -> tuple[AskRequest, dict]:
     """Turn a chat message into a request, refining the previous turn when it is a follow-up."""
     prev = state.get("last") if state else None
     same_ctx = prev and prev["catalog"] == catalog
@@ -138,13 +139,14 @@ def build_request(message: str, history_text: str, catalog: str, checkpoint: str
             drop_terms=list(dict.fromkeys(prev.get("drop_terms", []) + fu.drop_terms)),
             like_ids=like_ids,
             task=prev["task"],
+            use_cf=use_cf,
         )
     else:
-        req = AskRequest(query=message, history=hist, catalog=catalog, checkpoint=checkpoint)
+        req = AskRequest(query=message, history=hist, catalog=catalog, checkpoint=checkpoint, use_cf=use_cf)
     return req, {"followup": fu.is_followup}
 
 
-def respond(message, chat, history_text, catalog, checkpoint, state):
+def respond(message, chat, history_text, catalog, checkpoint, state, use_cf=False):
     """Stream one turn: quick items, then the rationale token by token, then refined items."""
     chat = list(chat or [])
     state = dict(state or {})
@@ -158,7 +160,7 @@ def respond(message, chat, history_text, catalog, checkpoint, state):
     chat.append({"role": "assistant", "content": "…"})
     yield chat, cards_html([], "searching…"), state, ""
     try:
-        req, info = build_request(message, history_text, catalog, checkpoint, state)
+        req, info = build_request(message, history_text, catalog, checkpoint, state, use_cf=bool(use_cf))
         rationale = ""
         answer: Answer | None = None
         prelim: list[RecItem] = []
@@ -289,6 +291,8 @@ def build_app() -> gr.Blocks:
                                             else (cks[0] if cks else None), label="Checkpoint", elem_id="checkpoint")
                     hist = gr.Textbox(label="Paste a history (optional): one item per line", lines=4,
                                       elem_id="history-box")
+                    use_cf = gr.Checkbox(False, label="Use collaborative filtering (catalogs with a trained CF model: "
+                                         "`recchat cf train --catalog NAME`)")
                     cards = gr.HTML(cards_html([], "Items appear here."), elem_id="item-cards")
                     with gr.Row():
                         item_pick = gr.Dropdown([], label="Rate an item", scale=3)
@@ -300,10 +304,10 @@ def build_app() -> gr.Blocks:
                 last = (st or {}).get("last") or {}
                 return gr.update(choices=last.get("item_titles", []), value=None)
 
-            ev = msg.submit(respond, [msg, chatbot, hist, cat_dd, ck_dd, state], [chatbot, cards, state, msg])
+            ev = msg.submit(respond, [msg, chatbot, hist, cat_dd, ck_dd, state, use_cf], [chatbot, cards, state, msg])
             ev.then(_items_of, [state], [item_pick])
 
-            def _retry(chat, hist_text, catalog, checkpoint, st, data: gr.RetryData):
+            def _retry(chat, hist_text, catalog, checkpoint, st, cf, data: gr.RetryData):
                 chat = list(chat or [])
                 last_user = ""
                 while chat:
@@ -313,9 +317,9 @@ def build_app() -> gr.Blocks:
                         break
                 st = dict(st or {})
                 st.pop("last", None)
-                yield from respond(last_user, chat, hist_text, catalog, checkpoint, st)
+                yield from respond(last_user, chat, hist_text, catalog, checkpoint, st, cf)
 
-            chatbot.retry(_retry, [chatbot, hist, cat_dd, ck_dd, state], [chatbot, cards, state, msg])
+            chatbot.retry(_retry, [chatbot, hist, cat_dd, ck_dd, state, use_cf], [chatbot, cards, state, msg])
 
             def _undo(chat, st, data: gr.UndoData):
                 chat = list(chat or [])
