@@ -66,6 +66,12 @@ class CFModel:
         return [self.item_ids[i] for i in top]
 
 
+    def neighbours(self, history_ids: list[str], k: int = 5) -> list[str]:
+        """Like `similar`, but only items the history itself points to: [] for an unknown history
+        (no popularity fallback), so "people who liked these also liked" is never made up."""
+        return self.similar(history_ids, k) if self.known(history_ids) else []
+
+
 def available_cf(catalog: str) -> list[str]:
     """Names of the trained models for a catalog, in MODELS order."""
     d = cf_dir(catalog)

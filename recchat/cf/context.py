@@ -35,7 +35,7 @@ def cf_neighbours(catalog: str, history_ids: list[str], k: int = 5, model: str |
     model = model or best_model(catalog)
     if model is None:
         return []
-    return load_cf(catalog, model).similar(history_ids, k)
+    return load_cf(catalog, model).neighbours(history_ids, k)
 
 
 def cf_context(catalog: str, history_ids: list[str], k: int = 5, language: str = "en",

@@ -140,8 +140,11 @@ def _train_one(name, split, d: Path, epochs, seed, patience, knn_k, shrink, sasr
     if name == "itemknn":
         from .itemknn import ItemKNN
 
-        ItemKNN.fit(split, k=knn_k, shrink=shrink, progress=progress).save(d / "itemknn.npz")
-        return {"k": knn_k, "shrink": shrink}
+        m = ItemKNN.fit(split, k=knn_k, shrink=shrink, progress=progress)
+        table = tune_decay(m, split, sample_users(list(split.valid), 1000, seed))
+        m.save(d / "itemknn.npz")
+        return {"k": knn_k, "shrink": shrink, "decay": m.decay, "decay_table": table,
+                "valid": table.get(str(m.decay))}
     try:
         from . import sasrec
     except ImportError as e:
@@ -153,6 +156,22 @@ def _train_one(name, split, d: Path, epochs, seed, patience, knn_k, shrink, sasr
     return {"epochs_done": info["epochs_done"], "resumed_from": info["resumed_from"],
             "best_epoch": best.get("epoch"), "config": info["config"], "history": info["history"],
             "valid": {k: best[k] for k in ("hit@10", "ndcg@10", "users")} if best else None}
+
+
+DECAYS = (1.0, 0.9, 0.8, 0.7, 0.5, 0.3, 0.1)
+
+
+def tune_decay(m, split: LogSplit, users: list[str]) -> dict[str, dict]:
+    """Set m.decay to the recency decay with the best VALIDATION NDCG@10; returns the whole table."""
+    table = {}
+    for dc in DECAYS:
+        m.decay = dc
+        table[str(dc)] = validate(m, split, users)
+    if users:
+        m.decay = max(DECAYS, key=lambda dc: (table[str(dc)]["ndcg@10"], dc))
+    else:
+        m.decay = 1.0
+    return table
 
 
 def _loaded(name: str, d: Path):

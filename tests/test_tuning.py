@@ -1,0 +1,202 @@
+"""Tuning pipeline on a tiny random Gemma 3 built in code: SFT -> resume -> DPO -> GGUF -> llama.cpp.
+
+Offline and CPU-only; the whole module takes about a minute or two.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("trl")
+pytest.importorskip("peft")
+pytest.importorskip("gguf")
+pytest.importorskip("llama_cpp")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import tiny_model  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A tiny HF checkpoint, its GGUF, and instruction rows."""
+    from training import gguf_io
+    from training import model as tm
+
+    d = tmp_path_factory.mktemp("tiny")
+    model_dir = tiny_model.save_tiny(d / "hf")
+    gguf = gguf_io.write_model_gguf(tm.load_model(str(model_dir)), d / "tiny.gguf", tokenizer=tm.load_tokenizer(str(model_dir)))
+    rows = d / "rows.jsonl"
+    rows.write_text("".join(json.dumps(r) + "\n" for r in tiny_model.rows(8)))
+    return {"dir": d, "hf": model_dir, "gguf": gguf, "rows": rows}
+
+
+def _sft_cfg(tiny, out, steps, **kw):
+    from training import sft
+    from training.runs import parse
+
+    args = ["--model_name_or_path", str(tiny["hf"]), "--dataset_path", str(tiny["rows"]), "--output_dir", str(out),
+            "--max_steps", str(steps), "--save_steps", "2", "--logging_steps", "1", "--learning_rate", "3e-2",
+            "--per_device_train_batch_size", "4", "--lora_r", "4", "--lora_alpha", "8", "--warmup_steps", "0",
+            "--lr_scheduler_type", "constant", "--disable_tqdm", "true"]
+    for k, v in kw.items():
+        args += [f"--{k}", str(v)]
+    return parse(sft.SFTRunConfig, args)
+
+
+@pytest.fixture(scope="module")
+def sft_run(tiny):
+    from training import sft
+
+    out = tiny["dir"] / "sft"
+    tr = sft.main(_sft_cfg(tiny, out, 4))
+    return out, tr
+
+
+def test_tiny_tokenizer_matches_llamacpp(tiny):
+    """The GGUF writer's vocabulary tokenizes like the HF tokenizer (special tokens, spaces, bytes)."""
+    from llama_cpp import Llama
+
+    from training import model as tm
+
+    tok = tm.load_tokenizer(str(tiny["hf"]))
+    llm = Llama(model_path=str(tiny["gguf"]), n_ctx=256, verbose=False)
+    for text in ["<start_of_turn>user\nhi there<end_of_turn>\n<start_of_turn>model\n", "a  b\n\nc é 한"]:
+        assert llm.tokenize(text.encode(), add_bos=True, special=True) == tok(text).input_ids
+
+
+def test_base_gguf_greedy_matches_torch(tiny):
+    from training import model as tm
+
+    tok = tm.load_tokenizer(str(tiny["hf"]))
+    model = tm.load_model(str(tiny["hf"]))
+    plist = ["<start_of_turn>user\nYou are recchat.\n\n<user>a film</user><end_of_turn>\n<start_of_turn>model\n",
+             "<start_of_turn>user\nhello<end_of_turn>\n<start_of_turn>model\n"]
+    _, lp = tm.greedy_llamacpp(str(tiny["gguf"]), plist, 12)
+    pt = tm.greedy_torch(model, tok, plist, 12, tm.stop_token_ids(tok))
+    assert all(len(x) > 0 for x in lp)
+    assert tm.token_agreement(pt, lp)["agreement"] == 1.0
+
+
+def test_completion_loss_equals_full_logits_loss(tiny):
+    """The speed path (logits only at labelled positions) gives the same loss as the full logits."""
+    import torch
+    import torch.nn.functional as F
+
+    from training import model as tm
+    from training.sft import completion_loss
+
+    tok = tm.load_tokenizer(str(tiny["hf"]))
+    model = tm.load_model(str(tiny["hf"]))
+    a = tok(["<bos>xyz abc", "<bos>hello there friend"], padding=True, return_tensors="pt")
+    labels = a.input_ids.clone()
+    labels[0, :5] = -100
+    labels[1, :9] = -100
+    labels[a.attention_mask == 0] = -100
+    inputs = {"input_ids": a.input_ids, "attention_mask": a.attention_mask, "labels": labels}
+    fast, _ = completion_loss(model, inputs)
+    logits = model(input_ids=a.input_ids, attention_mask=a.attention_mask).logits[:, :-1]
+    full = F.cross_entropy(logits.flatten(0, 1), labels[:, 1:].flatten(), ignore_index=-100)
+    assert torch.allclose(fast, full, atol=1e-5)
+
+
+def test_sft_trains_saves_plots_and_resumes(tiny, sft_run):
+    from training import sft
+
+    out, tr = sft_run
+    losses = [h["loss"] for h in tr.state.log_history if "loss" in h]
+    assert len(losses) == 4 and losses[-1] < losses[0]
+    for f in ("adapter_model.safetensors", "adapter_config.json", "loss.png", "run.json", "checkpoint-4"):
+        assert (out / f).exists(), f
+    assert json.loads((out / "run.json").read_text())["train_rows"] == 8
+    # the SFT text is exactly the runtime's chat prompt + response + <end_of_turn>, loss on the response only
+    row = tiny_model.rows(1)[0]
+    pc = sft.to_prompt_completion(row)
+    from recchat.prompts import chat_prompt
+
+    assert pc["prompt"] == chat_prompt(row["system"], row["instruction"])
+    assert pc["completion"] == row["response"] + "<end_of_turn>"
+    # a second run with more steps continues from checkpoint-4, not from zero
+    tr2 = sft.main(_sft_cfg(tiny, out, 6))
+    steps = [h["step"] for h in tr2.state.log_history if "loss" in h]
+    assert steps[-1] == 6 and 1 not in steps[-2:]
+    assert tr2.state.global_step == 6
+
+
+def test_sft_bad_dataset_path_is_one_line(tiny, capsys):
+    from training import sft
+    from training.runs import run_main
+
+    with pytest.raises(SystemExit) as e:
+        run_main(sft.main, sft.SFTRunConfig, ["--model_name_or_path", str(tiny["hf"]), "--dataset_path",
+                                               str(tiny["dir"] / "missing"), "--output_dir", str(tiny["dir"] / "x")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "no instruction data" in err and "Traceback" not in err
+
+
+def test_dpo_then_export_runs_in_llamacpp(tiny, sft_run):
+    """DPO on the SFT adapter, export both to GGUF LoRA, run them in llama.cpp, compare with PyTorch."""
+    from llama_cpp import Llama
+
+    from training import dpo, export
+    from training.pairs import make_pair, write_pairs
+    from training.runs import parse
+
+    sft_dir, _ = sft_run
+    rows = tiny_model.rows(8)
+    pairs = [make_pair(str(i), r["system"], r["instruction"], r["response"], rows[(i + 1) % 8]["response"], "judge")
+             for i, r in enumerate(rows)]
+    pf = write_pairs(pairs, tiny["dir"] / "pairs.jsonl")
+    dpo_dir = tiny["dir"] / "dpo"
+    cfg = parse(dpo.DPORunConfig, ["--model_name_or_path", str(tiny["hf"]), "--sft_adapter", str(sft_dir),
+                                   "--pairs_path", str(pf), "--output_dir", str(dpo_dir), "--max_steps", "3",
+                                   "--logging_steps", "1", "--learning_rate", "5e-2", "--per_device_train_batch_size", "2",
+                                   "--save_steps", "3", "--disable_tqdm", "true", "--max_length", "1024"])
+    tr = dpo.main(cfg)
+    assert [h for h in tr.state.log_history if "loss" in h]
+    assert (dpo_dir / "adapter_model.safetensors").exists()
+    assert json.loads((dpo_dir / "run.json").read_text())["pairs_by_source"] == {"judge": 8}
+
+    results = {}
+    for name, adir in (("sft", sft_dir), ("dpo", dpo_dir)):
+        ecfg = export.ExportConfig(adapter_dir=str(adir), name=name, base_model=str(tiny["hf"]), base_gguf=str(tiny["gguf"]),
+                                   out=str(tiny["dir"] / f"{name}.gguf"), register=False, dtype="f32",
+                                   verify_prompts=3, verify_max_new_tokens=12)
+        results[name] = export.main(ecfg)
+        agr = results[name]["agreement"]
+        assert agr["teacher_forced"]["agreement"] >= 0.9, agr
+        assert agr["tokens"] > 0
+    # the adapters are really applied: llama.cpp's greedy text differs from the base model's
+    from training import model as tm
+
+    plist = tm.check_prompts(2)
+    _, base_out = tm.greedy_llamacpp(str(tiny["gguf"]), plist, 12)
+    _, sft_out = tm.greedy_llamacpp(str(tiny["gguf"]), plist, 12, lora_path=results["sft"]["out"])
+    assert base_out != sft_out
+    llm = Llama(model_path=str(tiny["gguf"]), lora_path=results["dpo"]["out"], n_ctx=1024, verbose=False)
+    assert llm.create_completion(plist[0], max_tokens=8, temperature=0)["choices"][0]["text"] is not None
+
+
+def test_merged_export_matches_adapter(tiny, sft_run):
+    from training import export
+    from training import model as tm
+
+    sft_dir, _ = sft_run
+    ecfg = export.ExportConfig(adapter_dir=str(sft_dir), name="m", mode="merged", base_model=str(tiny["hf"]),
+                               base_gguf=str(tiny["gguf"]), out=str(tiny["dir"] / "merged.gguf"), register=False,
+                               dtype="f32", merged_quant=None, verify_prompts=2, verify_max_new_tokens=10)
+    res = export.main(ecfg)
+    assert res["agreement"]["teacher_forced"]["agreement"] >= 0.9
+    plist = tm.check_prompts(2)
+    _, merged = tm.greedy_llamacpp(res["out"], plist, 10)
+    lora = export.ExportConfig(adapter_dir=str(sft_dir), name="l", base_model=str(tiny["hf"]), out=str(tiny["dir"] / "l.gguf"),
+                               register=False, dtype="f32", verify_prompts=0)
+    lp = export.main(lora)["out"]
+    _, adapted = tm.greedy_llamacpp(str(tiny["gguf"]), plist, 10, lora_path=lp)
+    assert merged == adapted
