@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+os.environ.setdefault("LANCE_LOG", "error")  # lance warns once per query about `_distance` projection
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results"
@@ -113,7 +115,7 @@ def timed_search(tbl, queries: np.ndarray, k: int, exact: bool, cfg=None) -> tup
     for q in queries:
         t0 = time.perf_counter()
         b = tbl.search(q).metric("cosine").limit(k).select(["rid"])
-        b = b.bypass_vector_index() if exact else tune_query(b, cfg) if cfg else tune_query(b)
+        b = b.bypass_vector_index() if exact else tune_query(b, cfg, n=tbl.count_rows())
         rows = b.to_arrow().column("rid").to_pylist()
         ms.append((time.perf_counter() - t0) * 1000)
         ids.append(rows)
@@ -137,6 +139,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--embed-sample", type=int, default=256, help="real titles to time the embedder on (0: skip)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--sweep", action="store_true", help="try several index/query settings")
+    ap.add_argument("--rows-per-partition", type=int, default=4096, help="IVF partition size for --sweep")
+    ap.add_argument("--sweep-pq", action="store_true", help="add IVF-PQ settings to the sweep")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     ap.add_argument("--db", default=None, help="where to write the table (default: a temp dir); s3://... works")
     a = ap.parse_args(argv)
@@ -169,12 +173,18 @@ def main(argv=None) -> dict:
 
     configs = [DEFAULT]
     if a.sweep:
-        configs = [AnnConfig(nprobes=p, refine_factor=r, num_sub_vectors=s)
-                   for s in (48, 96) for p, r in ((10, 5), (20, 10), (40, 10), (40, 20))]
-        configs += [AnnConfig(kind="ivf_hnsw_sq", nprobes=p, ef=e) for p, e in ((10, 64), (20, 100), (40, 150))]
+        # one HNSW-SQ index, several probe fractions; IVF-PQ only with --sweep-pq (slow to build here)
+        rpp = a.rows_per_partition
+        if rpp < a.items:
+            configs = [AnnConfig(rows_per_partition=rpp, probe_fraction=f, ef=e)
+                       for f, e in ((0.25, 100), (0.5, 200), (0.75, 200))]
+        else:  # one partition: a single HNSW graph over every row, ef sets recall
+            configs = [AnnConfig(rows_per_partition=rpp, probe_fraction=1.0, ef=e) for e in (256, 512, 1024)]
+        if a.sweep_pq:
+            configs += [AnnConfig(kind="ivf_pq", probe_fraction=f, refine_factor=r) for f, r in ((0.5, 20), (0.75, 50))]
     runs, built = [], {}
     for cfg in configs:
-        key = (cfg.kind, cfg.num_sub_vectors, cfg.m)
+        key = (cfg.kind, cfg.num_sub_vectors, cfg.m, cfg.rows_per_partition)
         if key not in built:
             t0 = time.perf_counter()
             create_ann_index(tbl, len(vecs), cfg)
@@ -182,13 +192,18 @@ def main(argv=None) -> dict:
         got, ms = timed_search(tbl, qv, a.k, exact=False, cfg=cfg)
         runs.append({"kind": cfg.kind, "num_partitions": ann_params(len(vecs), cfg)["num_partitions"],
                      "num_sub_vectors": cfg.num_sub_vectors if cfg.kind == "ivf_pq" else None,
-                     "nprobes": cfg.nprobes, "refine_factor": cfg.refine_factor if cfg.kind == "ivf_pq" else None,
+                     "nprobes": ann_params(len(vecs), cfg)["nprobes"], "refine_factor": cfg.refine_factor if cfg.kind == "ivf_pq" else None,
                      "ef": cfg.ef if cfg.kind != "ivf_pq" else None, "index_build_s": built[key],
                      "p50_ms": pct(ms, 50), "p95_ms": pct(ms, 95), f"recall@{a.k}": round(recall(got, truth, a.k), 4)})
     res["ann"] = runs
+    if not a.db:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
     res["build_s"] = round(res["write_s"] + runs[0]["index_build_s"], 2)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"retrieval_{a.items}{'_sweep' if a.sweep else ''}.json"
+    tag = "_sweep" + (f"_rpp{a.rows_per_partition}" if a.rows_per_partition != 4096 else "") if a.sweep else ""
+    out = RESULTS / f"retrieval_{a.items}{tag}.json"
     out.write_text(json.dumps(res, indent=1))
     if a.json:
         print(json.dumps(res, indent=1))

@@ -78,13 +78,7 @@ def save_seed(name: str) -> Path:
 def build(name: str, progress: ProgressFn | None = None, data_dir: Path | None = None) -> CatalogInfo:
     m, res = load_items(name, data_dir)
     has_inter = res.interactions is not None and len(res.interactions) > 0
-    if has_inter:
-        p = interactions_path(name)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_suffix(".tmp.parquet")
-        res.interactions.to_parquet(tmp, index=False)
-        tmp.replace(p)  # atomic: a reader never sees half a log
-    return get_store().build(
+    info = get_store().build(
         name,
         res.items,
         get_embedder(),
@@ -97,6 +91,13 @@ def build(name: str, progress: ProgressFn | None = None, data_dir: Path | None =
         progress=progress,
         seed=load_seed(name, get_embedder().name) if m.bundled else None,
     )
+    if has_inter:  # only after the items switched: a failed build leaves log and items matching
+        p = interactions_path(name)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(".tmp.parquet")
+        res.interactions.to_parquet(tmp, index=False)
+        tmp.replace(p)  # atomic: a reader never sees half a log
+    return info
 
 
 def list_catalogs() -> list[dict[str, Any]]:

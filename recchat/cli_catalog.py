@@ -21,7 +21,7 @@ from .errors import BadInput, RecchatError
 
 catalog_app = typer.Typer(no_args_is_help=True, help="catalogs: list, build, show, remove, add")
 err = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)  # whole lines in logs
 
 
 def _one_line_errors(fn):
@@ -31,10 +31,10 @@ def _one_line_errors(fn):
             return fn(*a, **kw)
         except RecchatError as e:
             typer.echo(f"error: {e}", err=True)  # one line, never wrapped
-            raise typer.Exit(2)
+            sys.exit(2)  # not typer.Exit: a parent app run with standalone_mode=False would return 0
         except FileNotFoundError as e:  # a loader whose data file is absent
             typer.echo(f"error: {e}", err=True)  # one line, never wrapped
-            raise typer.Exit(2)
+            sys.exit(2)  # not typer.Exit: a parent app run with standalone_mode=False would return 0
 
     return wrapper
 
@@ -70,10 +70,10 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON")):
         return
     t = Table(title="catalogs")
     for c in ("name", "domain", "language", "items", "built", "logs", "licence"):
-        t.add_column(c)
+        t.add_column(c, no_wrap=True, overflow="ellipsis", max_width=32 if c == "licence" else None)
     for r in rows:
         t.add_row(r["name"], r["domain"], r["language"], f"{r['items']:,}", "yes" if r["built"] else "-",
-                  "yes" if r["has_interactions"] else "-", (r["licence"] or "")[:50])
+                  "yes" if r["has_interactions"] else "-", (r["licence"] or "").split(" - ")[0][:32])
     out.print(t)
 
 

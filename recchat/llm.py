@@ -2,8 +2,9 @@
 
 llama.cpp contexts are not thread-safe, so each checkpoint gets a small pool of contexts
 (RECCHAT_LLM_POOL_SIZE, default 1) and a request holds one for the whole stream: concurrent users
-queue instead of crashing or mixing streams. A context keeps the KV cache of its last prompt, so the
-shared few-shot prefix is not re-evaluated (that is what keeps time to first token low).
+queue instead of crashing or mixing streams. With RECCHAT_REUSE_PROMPT_CACHE=1 a context keeps the KV cache of
+its last prompt, so the shared few-shot prefix is not re-evaluated (faster first token, but greedy
+output may then differ slightly between identical requests).
 """
 
 from __future__ import annotations
@@ -103,6 +104,8 @@ def stream_completion(
     llm = pool.acquire(timeout=timeout)
     stats = stats if stats is not None else GenStats()
     try:
+        if not s.reuse_prompt_cache:
+            llm.reset()  # evaluate the whole prompt afresh: same request, same tokens
         if seed is not None:
             llm.set_seed(int(seed))
         t0 = time.perf_counter()

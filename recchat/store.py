@@ -289,7 +289,7 @@ class CatalogStore:
 
     def vector_search(self, name: str, vector: np.ndarray, k: int, where: str | None = None) -> list[dict]:
         q = self.table(name).search(np.asarray(vector, np.float32)).metric("cosine").limit(k)
-        q = tune_query(q)  # nprobes/refine for ANN-indexed catalogs; exact search ignores them
+        q = tune_query(q, n=self.count(name))  # ANN settings by size; exact search ignores them
         if where:
             q = q.where(where, prefilter=True)
         return q.select(["id", "title", "title_norm", "text", "metadata", "vector", "_distance"]).to_list()

@@ -76,12 +76,13 @@ def _check_file(path: Path) -> str:
 def read_upload(path: str | Path) -> pd.DataFrame:
     """The file as a DataFrame, read through `datasets`; every way it can be wrong is a BadInput."""
     from catalogs.loaders import read_table
+    from catalogs.loaders._util import read_str
 
     path = Path(path)
     fmt = _check_file(path)
     try:
-        if fmt in ("csv", "tsv"):
-            df = read_table(path, "csv", sep="\t" if fmt == "tsv" else ",", encoding="utf-8-sig")
+        if fmt in ("csv", "tsv"):  # every column as text: an id '007' stays '007'
+            df = read_str(path, sep="\t" if fmt == "tsv" else ",", encoding="utf-8-sig")
         else:
             df = read_table(path, fmt)
     except Exception as e:  # the readers' errors are long; keep the first line
@@ -187,7 +188,7 @@ def items_from_frame(df: pd.DataFrame, id_col: str | None = None, title_col: str
         seen.add(iid)
         extra = [(c, _str(r.get(c))) for c in text_cols]
         text = title + "".join(f" | {c}: {v}" if not text_col else f" | {v}" for c, v in extra if v)
-        meta = {k: _cell(v) for k, v in r.items() if k not in (id_col, title_col) and _cell(v) is not None}
+        meta = {k: _cell(v) for k, v in r.items() if k not in (id_col, title_col) and _cell(v) not in (None, "")}
         items.append(Item(id=iid, title=title, text=text[:2000], language=language, domain=domain, metadata=meta))
     stats = {"read": len(records), "kept": len(items), "dropped": dict(dropped), "id_col": id_col,
              "title_col": title_col, "text_cols": text_cols}

@@ -39,7 +39,10 @@ class LoadResult:
 
 def read_table(path, fmt: str = "csv", **kw) -> pd.DataFrame:
     """Read a file through `datasets` (the same call takes a Hub dataset for online users)."""
+    import datasets
     from datasets import load_dataset
+
+    datasets.disable_progress_bars()  # the catalog build shows its own progress
 
     ds = load_dataset(fmt, data_files=str(path), split="train", **kw)
     return ds.to_pandas()

@@ -10,6 +10,7 @@ import pandas as pd
 
 from recchat.schema import Item
 
+from ._util import read_str
 from . import LoadResult, dedupe_items, read_table
 
 _YEAR = re.compile(r"\((\d{4})\)\s*$")
@@ -53,4 +54,38 @@ def load_latest_small(manifest, data_dir: Path | None) -> LoadResult:
         )
     else:
         res.notes.append("no ratings file: interaction log not built (set RECCHAT_DATA_DIR)")
+    return res
+
+
+_ML100K_GENRES = ["unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary",
+                  "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi",
+                  "Thriller", "War", "Western"]
+
+
+def load_100k(manifest, data_dir: Path | None) -> LoadResult:
+    """MovieLens ml-100k: 1,682 movies (u.item, latin-1, '|'-separated) and 100,000 timed ratings."""
+    cols = ["movie_id", "title", "release", "video_release", "imdb_url"] + [f"g{i}" for i in range(19)]
+    mv = read_str(manifest.path("movies", data_dir), sep="|", names=cols,
+                    encoding="latin-1")
+    dropped: Counter = Counter()
+    items = []
+    for r in mv.to_dict("records"):
+        title = str(r["title"]).strip()
+        if not title or title == "unknown":
+            dropped["empty title"] += 1
+            continue
+        genres = [g for i, g in enumerate(_ML100K_GENRES) if r[f"g{i}"] == "1" and g != "unknown"]
+        m = _YEAR.search(title)
+        text = title + (" | genres: " + ", ".join(genres) if genres else "")
+        items.append(Item(id=str(r["movie_id"]), title=title, text=text, language="en", domain="movies",
+                          metadata={"genres": genres, "year": int(m.group(1)) if m else None,
+                                    "imdb_url": r["imdb_url"]}))
+    items = dedupe_items(items, dropped)
+    res = LoadResult(items=items, read=len(mv), dropped=dropped)
+    rt = read_str(manifest.path("ratings", data_dir), sep="\t",
+                    names=["user", "item", "rating", "ts"])
+    inter = pd.DataFrame({"user": rt["user"], "item": rt["item"], "order": rt["ts"].astype("int64"),
+                          "rating": rt["rating"].astype(float)})
+    known = {it.id for it in items}
+    res.interactions = inter[inter["item"].isin(known)].reset_index(drop=True)
     return res

@@ -1,0 +1,117 @@
+"""Amazon 2018 processed sets: Video Games (LLMRank) and Office / Industrial (MiniOneRec)."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from recchat.schema import Item
+
+from . import LoadResult, dedupe_items, read_table
+from ._util import read_str, clean, item_text, optional_path
+
+
+def _known(res: LoadResult, inter: pd.DataFrame, what: str) -> pd.DataFrame:
+    known = {it.id for it in res.items}
+    keep = inter["item"].isin(known)
+    if (~keep).any():
+        res.notes.append(f"{int((~keep).sum())} {what} with unknown items dropped")
+    return inter[keep].reset_index(drop=True)
+
+
+def load_games(manifest, data_dir: Path | None) -> LoadResult:
+    """games.item.tsv titles; each user's test row = whole (capped) history + the last item."""
+    df = read_str(manifest.path("items", data_dir), sep="\t")
+    id_col, title_col = df.columns[0], df.columns[1]  # RecBole headers: item_id:token, title:token_seq
+    dropped: Counter = Counter()
+    items = []
+    for iid, title in zip(df[id_col], df[title_col]):
+        title = clean(title)
+        if not title:
+            dropped["empty title"] += 1
+            continue
+        items.append(Item(id=str(iid).strip(), title=title, text=title, language="en", domain="games",
+                          metadata={"source": "Amazon Video Games"}))
+    items = dedupe_items(items, dropped)
+    res = LoadResult(items=items, read=len(df), dropped=dropped)
+    ipath = optional_path(manifest, "sequences", data_dir)
+    if ipath is None:
+        res.notes.append("no sequence file: interaction log not built")
+        return res
+    seq = read_str(ipath, sep="\t")
+    u_col, h_col, t_col = seq.columns[:3]
+    users, its, order = [], [], []
+    for u, hist, target in zip(seq[u_col], seq[h_col], seq[t_col]):
+        s = hist.split() + [target.strip()]
+        users += [u] * len(s)
+        its += s
+        order += range(len(s))
+    inter = pd.DataFrame({"user": users, "item": its, "order": pd.Series(order, dtype="int64"),
+                          "rating": float("nan")})
+    res.interactions = _known(res, inter, "history entries")
+    return res
+
+
+def _desc(v) -> str:
+    """The description is a stringified list of paragraphs, some of them inline CSS/HTML."""
+    s = clean(v)
+    if s.startswith("["):
+        try:
+            parts = ast.literal_eval(s)
+            s = " ".join(p for p in map(clean, parts) if p and "{" not in p and "<" not in p)
+        except (ValueError, SyntaxError):
+            pass
+    return s
+
+
+def load_minionerec(manifest, data_dir: Path | None) -> LoadResult:
+    """{cat}.item.json (id -> title, description, brand) + valid/test rows: ≤10-item history + target."""
+    # a single JSON object keyed by item id: `datasets` turns it into one column per item and loses
+    # the field names, so this file is read with the json module
+    with open(manifest.path("items", data_dir), encoding="utf-8") as f:
+        raw: dict = json.load(f)
+    dropped: Counter = Counter()
+    items = []
+    domain = manifest.domain
+    for iid, rec in raw.items():
+        title = clean(rec.get("title"))
+        if not title:
+            dropped["empty title"] += 1
+            continue
+        brand, desc = clean(rec.get("brand")), _desc(rec.get("description"))
+        cats = clean(rec.get("categories"))
+        items.append(Item(id=str(iid), title=title,
+                          text=item_text(title, ("brand", brand), ("", desc[:200])),
+                          language="en", domain=domain,
+                          metadata={k: v for k, v in {"brand": brand, "description": desc[:1000],
+                                                      "categories": cats}.items() if v}))
+    items = dedupe_items(items, dropped)
+    res = LoadResult(items=items, read=len(raw), dropped=dropped)
+    frames = []
+    for role in ("valid", "test"):  # time-split: every valid row precedes the test rows
+        p = optional_path(manifest, role, data_dir)
+        if p is not None:
+            frames.append(read_str(p))
+    if not frames:
+        res.notes.append("no valid/test files: interaction log not built")
+        return res
+    rows = pd.concat(frames, ignore_index=True)
+    users, its = [], []
+    seen_users: set[str] = set()
+    for u, hist, target in zip(rows["user_id"], rows["history_item_id"], rows["item_id"]):
+        if u not in seen_users:  # the first row's history is what came before it
+            seen_users.add(u)
+            for h in ast.literal_eval(hist):
+                users.append(u)
+                its.append(str(h))
+        users.append(u)
+        its.append(str(target).strip())
+    inter = pd.DataFrame({"user": users, "item": its})
+    inter["order"] = inter.groupby("user").cumcount().astype("int64")
+    inter["rating"] = float("nan")
+    res.interactions = _known(res, inter, "history entries")
+    return res

@@ -1,0 +1,61 @@
+"""MIND-small subset: news titles with category/abstract; clicks whose news id is in news.tsv."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from recchat.schema import Item
+
+from . import LoadResult, dedupe_items, read_table
+from ._util import read_str, clean, item_text, optional_path
+
+NEWS_COLS = ["id", "category", "subcategory", "title", "abstract", "url", "title_entities", "abstract_entities"]
+BEH_COLS = ["impression_id", "user", "time", "history", "impressions"]
+
+
+def load_mind(manifest, data_dir: Path | None) -> LoadResult:
+    df = read_str(manifest.path("news", data_dir), sep="\t", names=NEWS_COLS,
+                    quoting=3)  # quoting=3: quotes are text here
+    dropped: Counter = Counter()
+    items = []
+    for r in df.to_dict("records"):
+        title = clean(r["title"])
+        if not title:
+            dropped["empty title"] += 1
+            continue
+        abstract = clean(r["abstract"])
+        items.append(Item(id=clean(r["id"]), title=title, language="en", domain="news",
+                          text=item_text(title, ("", f"{r['category']} / {r['subcategory']}"), ("", abstract[:200])),
+                          metadata={"category": clean(r["category"]), "subcategory": clean(r["subcategory"]),
+                                    "abstract": abstract, "url": clean(r["url"])}))
+    items = dedupe_items(items, dropped)
+    res = LoadResult(items=items, read=len(df), dropped=dropped)
+    bpath = optional_path(manifest, "behaviors", data_dir)
+    if bpath is None:
+        res.notes.append("no behaviors file: interaction log not built")
+        return res
+    beh = read_str(bpath, sep="\t", names=BEH_COLS, quoting=3)
+    known = {it.id for it in items}
+    rows: list[tuple[str, str, int]] = []
+    total = 0
+    for r in beh.to_dict("records"):
+        ts = int(datetime.strptime(r["time"], "%m/%d/%Y %I:%M:%S %p").timestamp())
+        hist = r["history"].split()
+        clicks = [x[:-2] for x in r["impressions"].split() if x.endswith("-1")]
+        total += len(hist) + len(clicks)
+        # history clicks came before the impression; their position keeps their order
+        rows += [(r["user"], n, ts * 1000 - len(hist) + i) for i, n in enumerate(hist) if n in known]
+        rows += [(r["user"], n, ts * 1000) for n in clicks if n in known]
+    inter = pd.DataFrame(rows, columns=["user", "item", "order"])
+    # histories repeat across a user's impressions: keep each (user, news) once, at its first time
+    inter = inter.sort_values("order").drop_duplicates(["user", "item"]).reset_index(drop=True)
+    inter["order"] = inter["order"].astype("int64")
+    inter["rating"] = float("nan")
+    res.notes.append(f"{len(rows)} of {total} clicks name a news id present in news.tsv "
+                     f"({len(inter)} after removing repeats); the rest are outside this subset")
+    res.interactions = inter
+    return res
