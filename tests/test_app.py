@@ -24,7 +24,8 @@ def _free_port() -> int:
 def server(session_home):
     port = _free_port()
     env = {**os.environ, "RECCHAT_HOME": str(session_home), "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_SERVER_NAME": "127.0.0.1", "RECCHAT_MAX_TOKENS": "24"}
+           "GRADIO_SERVER_NAME": "127.0.0.1", "RECCHAT_MAX_TOKENS": "24",
+           "RECCHAT_BUILD_BUNDLED": "false"}  # keep the CPU for the tests: no background catalog builds
     log = open(session_home / "app.log", "w")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
