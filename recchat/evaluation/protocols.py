@@ -44,9 +44,9 @@ class Split:
     dropped: Counter = field(default_factory=Counter)  # reason -> users or rows
 
 
-def user_rng(seed: int, user: str) -> np.random.Generator:
+def user_rng(seed: int, user: str, salt: int = 0) -> np.random.Generator:
     """A generator for one user that depends only on (seed, user id): stable across samples and runs."""
-    return np.random.default_rng([seed, zlib.crc32(user.encode("utf-8"))])
+    return np.random.default_rng([seed, zlib.crc32(user.encode("utf-8")), salt])
 
 
 def leave_last_out(

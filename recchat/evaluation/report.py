@@ -1,0 +1,141 @@
+"""Present an evaluation: a rich table (with significance marks), the result file, a bar chart."""
+
+from __future__ import annotations
+
+import json
+import string
+from pathlib import Path
+
+from ..settings import REPO_ROOT
+from .metrics import label
+from .significance import beaten
+
+RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+_SUP = str.maketrans(string.ascii_lowercase, "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖqʳˢᵗᵘᵛʷˣʸᶻ")
+
+
+def letters(methods: list[str]) -> dict[str, str]:
+    return {m: string.ascii_lowercase[i % 26] for i, m in enumerate(methods)}
+
+
+def result_path(res: dict, directory: Path | None = None) -> Path:
+    d = directory or RESULTS_DIR
+    return d / f"{res['catalog']}_{res['protocol']}_n{res['n_users']}_seed{res['seed']}.json"
+
+
+def save(res: dict, directory: Path | None = None) -> Path:
+    p = result_path(res, directory)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(".tmp")
+    tmp.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(p)  # atomic: a reader never sees half a file
+    return p
+
+
+def tables(res: dict):
+    """The main table and the cold-slice table (rich)."""
+    from rich.table import Table
+
+    out = []
+    lt = letters(res["methods"])
+    for suffix, title in (("", f"{res['catalog']} · {res['protocol']} · {res['n_users']} users · seed {res['seed']}"),
+                          ("_cold", f"cold slice (≤5 history items): {res['n_cold']} users")):
+        results, sig = res["results" + suffix], res["significance" + suffix]
+        if not results:
+            continue
+        t = Table(title=title, title_justify="left")
+        t.add_column("", style="dim")
+        t.add_column("method")
+        for m in res["metrics"]:
+            t.add_column(label(m), justify="right")
+        if not suffix:
+            t.add_column("ValidRatio", justify="right")
+        best = {m: max(results[n][m] for n in res["methods"]) for m in res["metrics"]}
+        for n in res["methods"]:
+            row = [lt[n], n]
+            for m in res["metrics"]:
+                v = results[n][m]
+                marks = "".join(sorted(lt[b] for b in beaten(sig, n, m))).translate(_SUP)
+                cell = f"{v:.3f}{marks}"
+                row.append(f"[bold]{cell}[/bold]" if v == best[m] and v > 0 else cell)
+            if not suffix:
+                vr = results[n].get("ValidRatio", 1.0)
+                row.append(f"{vr:.2f}" + ("" if n in res["valid_ratio"]["answers_with_picks"] else "*"))
+            t.add_row(*row)
+        out.append(t)
+    return out
+
+
+def footnotes(res: dict) -> list[str]:
+    sig = res["significance"]
+    notes = [
+        f"superscripts: the row beats that method's letter significantly ({sig['test']}, "
+        f"{sig['correction']}, p < {sig['alpha']})",
+        "* " + res["valid_ratio"]["note"],
+    ]
+    picks = res["valid_ratio"]["answers_with_picks"]
+    if picks:
+        notes.append("answers that named items: " + ", ".join(f"{n} {k}/{res['n_users']}" for n, k in picks.items()))
+    for n, why in res.get("skipped", {}).items():
+        notes.append(f"skipped {n}: {why}")
+    if not res["n_cold"]:
+        notes.append("cold slice: no sampled user has <= 5 history items")
+    if res.get("dropped"):
+        notes.append("not eligible: " + ", ".join(f"{k}: {v}" for k, v in res["dropped"].items()))
+    return notes
+
+
+def markdown(res: dict) -> str:
+    """The main table as Markdown, for the README (marks as in the terminal table)."""
+    lt = letters(res["methods"])
+    head = ["", "method"] + [label(m) for m in res["metrics"]] + ["cold " + label(res["metrics"][0])]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for n in res["methods"]:
+        cells = [lt[n], n]
+        for m in res["metrics"]:
+            marks = "".join(sorted(lt[b] for b in beaten(res["significance"], n, m)))
+            cells.append(f"{res['results'][n][m]:.3f}" + (f"<sup>{marks}</sup>" if marks else ""))
+        cold = res["results_cold"].get(n)
+        cells.append(f"{cold[res['metrics'][0]]:.3f}" if cold else "–")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(res: dict, path: Path) -> Path:
+    """Grouped bars (metric x method) with 95% bootstrap confidence intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    methods, metrics = res["methods"], res["metrics"]
+    x = np.arange(len(metrics))
+    w = 0.8 / max(1, len(methods))
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(metrics) + 0.4 * len(methods)), 4.6))
+    for i, n in enumerate(methods):
+        vals = np.array([res["results"][n][m] for m in metrics])
+        ci = np.array([res["ci95"][n][m] for m in metrics])
+        err = np.clip(np.stack([vals - ci[:, 0], ci[:, 1] - vals]), 0, None)
+        ax.bar(x + (i - (len(methods) - 1) / 2) * w, vals, w, yerr=err, capsize=3, label=n)
+    ax.set_xticks(x, [label(m) for m in metrics])
+    ax.set_ylabel("score (95% bootstrap CI)")
+    ax.set_title(f"{res['catalog']} · {res['protocol']} · {res['n_users']} users · seed {res['seed']}")
+    # below the axes: inside, the legend hides the tallest bars
+    ax.legend(fontsize=8, ncols=min(4, len(methods)), loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+if __name__ == "__main__":  # python -m recchat.evaluation.report benchmarks/results/*.json -> README tables
+    import sys
+
+    for f in sys.argv[1:]:
+        r = json.loads(Path(f).read_text(encoding="utf-8"))
+        print(f"**{r['catalog']} · {r['protocol']} · {r['n_users']} users · seed {r['seed']}**"
+              + (f" — `{r['command']}`" if r.get("command") else "") + "\n")
+        print(markdown(r) + "\n")
