@@ -256,6 +256,20 @@ def fewshot_prompt(task: Task, language: str, query: str = "", history: list[str
     return out + f"{a}: {user}\n{b}:"
 
 
+def copies_example(text: str, threshold: float = 0.6) -> bool:
+    """True when a base-model rationale mostly repeats one of the few-shot answers (it does, often)."""
+    words = set(re.findall(r"\w+", text.lower()))
+    if not words:
+        return False
+    for table in (_FEWSHOT_SEARCH, _FEWSHOT_RECOMMEND):
+        for shots in table.values():
+            for _, answer in shots:
+                ex = set(re.findall(r"\w+", answer.lower()))
+                if len(words & ex) / len(words | ex) >= threshold:
+                    return True
+    return False
+
+
 def build_prompt(
     style: Literal["chat", "fewshot"],
     task: Task,

@@ -179,6 +179,8 @@ def run(req: AskRequest) -> Iterator[Event]:
     if rationale:
         r_vec = embedder.embed_queries([rationale])[0]
         used, why = rationale_usable(rationale, r_vec, user_vec, s.min_rationale_similarity)
+        if used and ckpt is not None and ckpt.prompt_style == "fewshot" and prompts.copies_example(rationale):
+            used, why = False, "the rationale copied a prompt example"
         if used:
             hyde_vec = hyde_vector(user_vec, r_vec, s.query_weight)
         else:

@@ -66,3 +66,8 @@ def test_format_and_split_response_round_trip():
     assert split_response(r) == ("Light animated comedy.", ["Toy Story"])
     r = prompts.format_response("밝은 애니메이션.", ["토이 스토리", "업"], "ko", listwise=True)
     assert split_response(r) == ("밝은 애니메이션.", ["토이 스토리", "업"])
+
+
+def test_copies_example_catches_parroted_fewshot_answers():
+    assert prompts.copies_example("relaxing life-simulation games: farming, crafting, friendly villagers and a calm pace")
+    assert not prompts.copies_example("ergonomic office chairs with lumbar support and adjustable arms")
