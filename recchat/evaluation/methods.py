@@ -248,6 +248,30 @@ REGISTRY: dict[str, Factory] = {
 BASELINES = ["random", "popularity", "bm25", "embedding"]
 
 
+def make_cf_method(model_name: str) -> Factory:
+    """`itemknn` / `sasrec`: a CF model from `recchat cf train`, trained on the same leave-last-out split
+    (both sort each user's log stably by order), so the test target was never seen in training."""
+
+    def factory(ctx: Context, arg: str | None) -> Method:
+        from ..cf import load_cf
+
+        model = load_cf(ctx.catalog, model_name)  # NoCFModel (a RecchatError) says how to train it
+
+        def rank(case: Case) -> list[str]:
+            if case.candidates is not None:
+                return _order_candidates(model.score(case.history, case.candidates), case)
+            sc = model.score(case.history, None)
+            return _top(np.array([sc.get(i, -np.inf) for i in ctx.ids], np.float64), ctx, case)
+
+        return Method(model_name, rank)
+
+    return factory
+
+
+REGISTRY["itemknn"] = make_cf_method("itemknn")
+REGISTRY["sasrec"] = make_cf_method("sasrec")
+
+
 def register(prefix: str, factory: Factory) -> None:
     """Add a method family: `prefix` or `prefix:arg` in --methods calls factory(ctx, arg)."""
     REGISTRY[prefix] = factory
