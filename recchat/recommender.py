@@ -20,7 +20,8 @@ from .embedder import get_embedder
 from .errors import BadInput, RecchatError
 from .llm import GenStats, stream_completion
 from .models import get_checkpoint
-from .retrieval import Exclusion, hyde_vector, normalise, rank, rationale_usable, resolve_history, to_rec_items
+from .retrieval import (RRF_K, Exclusion, hyde_vector, normalise, rank, rationale_usable, resolve_history, select,
+                        to_rec_items)
 from .schema import Answer, Timings
 from .settings import get_settings
 from .store import get_store
@@ -236,20 +237,8 @@ def _cf_fuse(store, catalog, model, rows, hist_ids, candidates, exclusion, drop_
     by_id = {r["id"]: r for r in rows}
     missing = [i for i in order[: 3 * k] if i not in by_id]
     by_id.update({r["id"]: r for r in store.get(catalog, missing)})
-    drop = [d.lower() for d in (drop_terms or [])]
-    out, seen = [], set()
-    for i in order:
-        r = by_id.get(i)
-        if r is None or exclusion.excludes(r) or r["title"].lower() in seen:
-            continue
-        if drop and any(d in (r.get("text") or "").lower() for d in drop):
-            continue
-        seen.add(r["title"].lower())
-        out.append(r)
-        if len(out) >= k:
-            break
-    scores = {r["id"]: 1.0 / (60 + n + 1) for n, r in enumerate(out)}
-    return out, scores
+    out = select(order, by_id, exclusion, drop_terms, k)
+    return out, {r["id"]: 1.0 / (RRF_K + n + 1) for n, r in enumerate(out)}
 
 
 def _check_candidates(store, catalog: str, candidates: list[str] | None) -> list[str] | None:

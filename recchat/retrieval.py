@@ -193,13 +193,18 @@ def rank(
                 rows.setdefault(h["id"], h)
 
     fused = rrf(rankings, weights)
-    order = sorted(fused, key=lambda i: -fused[i])
+    return select(sorted(fused, key=lambda i: -fused[i]), rows, exclusion, drop_terms, k), fused
+
+
+def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_terms: list[str] | None,
+           k: int) -> list[dict]:
+    """The first k rows of a ranking that are not consumed, not ruled out, and not a repeated title."""
     drop = [d.lower() for d in (drop_terms or []) if d.strip()]
     out: list[dict] = []
     seen_titles: set[str] = set()
     for i in order:
-        r = rows[i]
-        if exclusion.excludes(r):
+        r = rows.get(i)
+        if r is None or exclusion.excludes(r):
             continue
         title_key = r["title"].strip().lower()
         if title_key in seen_titles:
@@ -210,4 +215,4 @@ def rank(
         out.append(r)
         if len(out) >= k:
             break
-    return out, fused
+    return out

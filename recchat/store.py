@@ -67,7 +67,7 @@ class CatalogStore:
         self.uri = uri
         self.db = lancedb.connect(uri)
         self._lock = threading.RLock()
-        self._tables: dict[str, Any] = {}
+        self._tables: dict[str, tuple[Any, CatalogInfo]] = {}  # name -> (open table, its registry info)
         self._title_index: dict[str, dict[str, list[str]]] = {}
 
     # ------------------------------------------------------------------ registry
@@ -272,15 +272,20 @@ class CatalogStore:
             create_ann_index(tbl, n)
 
     # ------------------------------------------------------------------ read
-    def table(self, name: str):
+    def _open(self, name: str) -> tuple[Any, CatalogInfo]:
+        """(table, registry info), opened once and kept until this store rebuilds or removes the catalog:
+        requests then read neither the registry nor the table list again."""
         with self._lock:
             if name not in self._tables:
                 info = self.info(name)
-                self._tables[name] = self.db.open_table(info.table)
+                self._tables[name] = (self.db.open_table(info.table), info)
             return self._tables[name]
 
+    def table(self, name: str):
+        return self._open(name)[0]
+
     def check_embedder(self, name: str, embedder: Embedder) -> None:
-        info = self.info(name)
+        info = self._open(name)[1]
         if info.embedder != embedder.name:
             raise EmbedderMismatch(
                 f"catalog {name!r} was built with embedder {info.embedder!r}, not {embedder.name!r}; "
@@ -331,7 +336,7 @@ class CatalogStore:
             return self._title_index[name]
 
     def count(self, name: str) -> int:
-        return self.table(name).count_rows()
+        return self._open(name)[1].items  # a version is written whole by build(), so this is its row count
 
 
 def _fts_safe(text: str) -> str:
