@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -120,15 +122,12 @@ def list_catalogs() -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["name"])
 
 
-def build_bundled_in_background() -> "threading.Thread | None":
+def build_bundled_in_background() -> threading.Thread | None:
     """Build the bundled catalogs that aren't built yet, one after another, off the request path.
 
     `books` ships its vectors (seconds); `news-ko` embeds 45k headlines (minutes): the app serves
     `movies` meanwhile and each catalog appears in the dropdown once it is built.
     """
-    import logging
-    import threading
-
     todo = [n for n, m in manifests().items() if m.bundled and not get_store().exists(n)]
     if not todo:
         return None

@@ -30,18 +30,9 @@ out = Console()
 
 def _progress_cb():
     """A tqdm bar on stderr for catalog builds (first start builds the default catalog)."""
-    from tqdm import tqdm
+    from .progress import tqdm_progress
 
-    state: dict = {}
-
-    def cb(done: int, total: int, what: str) -> None:
-        bar = state.get(what)
-        if bar is None:
-            bar = state[what] = tqdm(total=total, desc=what, file=sys.stderr, leave=False)
-        bar.n = done
-        bar.refresh()
-
-    return cb
+    return tqdm_progress(file=sys.stderr, leave=False)
 
 
 def read_text_file(path: str, what: str, max_bytes: int = 5_000_000) -> str:
@@ -69,21 +60,6 @@ def read_text_file(path: str, what: str, max_bytes: int = 5_000_000) -> str:
         raise BadInput(f"{what} file {path} is not UTF-8 text") from e
 
 
-def parse_history_text(text: str) -> list[str]:
-    """One item per line, or one line listing them ("A, B and C")."""
-    from .prompts import detect_task
-
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) == 1:
-        p = detect_task(lines[0])
-        if p.task == "recommend" and p.history:
-            return p.history
-        return [x.strip() for x in lines[0].split(",") if x.strip()]
-    from .prompts import _clean_item
-
-    return [_clean_item(x) for x in lines if _clean_item(x)]
-
-
 @app.command()
 def ask(
     query: Optional[str] = typer.Argument(None, help="what you want, or a pasted list of items you liked"),
@@ -100,11 +76,12 @@ def ask(
 ):
     """Ask for recommendations: streams the rationale, then prints the items."""
     from . import catalog as cat
+    from .prompts import parse_history
     from .recommender import AskRequest, run
 
     if task not in (None, "search", "recommend"):
         raise BadInput("--task must be 'search' or 'recommend'")
-    hist = parse_history_text(read_text_file(history, "history")) if history else None
+    hist = parse_history(read_text_file(history, "history")) if history else None
     if history and not hist:
         raise BadInput(f"history file {history} lists no items")
     cands = None

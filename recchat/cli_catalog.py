@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .errors import BadInput, RecchatError
+from .progress import tqdm_progress
 
 catalog_app = typer.Typer(no_args_is_help=True, help="catalogs: list, build, show, remove, add")
 err = Console(stderr=True)
@@ -41,21 +42,7 @@ def _one_line_errors(fn):
 
 def _progress():
     """tqdm bars on stderr, one per phase (embedding, writing table)."""
-    from tqdm import tqdm
-
-    bars: dict = {}
-
-    def cb(done: int, total: int, what: str) -> None:
-        bar = bars.get(what)
-        if bar is None:
-            bar = bars[what] = tqdm(total=total, desc=what, file=sys.stderr, leave=False, unit="item")
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return cb
+    return tqdm_progress(file=sys.stderr, leave=False, unit="item")
 
 
 @catalog_app.command("list")

@@ -99,6 +99,17 @@ def detect_task(text: str, title_matcher: Callable[[str], bool] | None = None) -
     return Parsed("search", lang, one or text)
 
 
+def parse_history(text: str) -> list[str]:
+    """A pasted history (a file or the history box): one item per line, or one line listing them."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) == 1:
+        p = detect_task(lines[0])
+        if p.task == "recommend" and p.history:
+            return p.history
+        return [x.strip() for x in lines[0].split(",") if x.strip()]
+    return [_clean_item(x) for x in lines if _clean_item(x)]
+
+
 # ------------------------------------------------------------------------------ sanitising
 
 

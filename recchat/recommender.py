@@ -77,7 +77,7 @@ def run(req: AskRequest) -> Iterator[Event]:
     s = get_settings()
     store = get_store()
     catalog = req.catalog or s.default_catalog
-    info = store.info(catalog)  # raises UnknownCatalog with the list
+    store.info(catalog)  # raises UnknownCatalog with the list
     ckpt_name = req.checkpoint or s.default_checkpoint
     ckpt = get_checkpoint(ckpt_name) if req.use_llm else None  # raises UnknownCheckpoint with the list
     embedder = get_embedder()

@@ -18,7 +18,7 @@ import gradio as gr
 from . import catalog as cat
 from .errors import RecchatError
 from .followup import parse_followup
-from .models import available_names, list_models
+from .models import available_names
 from .recommender import AskRequest, run
 from .schema import Answer, RecItem
 from .settings import get_settings
@@ -109,10 +109,10 @@ def append_feedback(row: dict) -> None:
 
 
 def _history_lines(text: str) -> list[str] | None:
-    from .cli import parse_history_text
+    from .prompts import parse_history
 
     text = (text or "").strip()
-    return parse_history_text(text) if text else None
+    return parse_history(text) if text else None
 
 
 # ----------------------------------------------------------------------------- chat
@@ -183,7 +183,6 @@ def respond(message, chat, history_text, catalog, checkpoint, state, use_cf=Fals
     if answer.notices:
         text += "\n\n" + "\n".join(f"_{n}_" for n in answer.notices)
     chat[-1] = {"role": "assistant", "content": text}
-    prev = state.get("last") or {}
     state["last"] = {
         "query": answer.query if answer.task == "search" else "",
         "history": answer.history if answer.task == "recommend" else [],
@@ -193,7 +192,6 @@ def respond(message, chat, history_text, catalog, checkpoint, state, use_cf=Fals
         "answer": answer.model_dump(),
     }
     state.setdefault("turns", []).append(state["last"]["answer"])
-    del prev
     label = f"{answer.catalog} · {answer.task} · {answer.checkpoint}"
     yield chat, cards_html(answer.items, label), state, ""
 
@@ -298,7 +296,6 @@ def build_app() -> gr.Blocks:
                         item_pick = gr.Dropdown([], label="Rate an item", scale=3)
                         up = gr.Button("👍", scale=1, min_width=40)
                         down = gr.Button("👎", scale=1, min_width=40)
-            status = gr.Markdown("", visible=False)
 
             def _items_of(st):
                 last = (st or {}).get("last") or {}
@@ -368,16 +365,9 @@ def _extra_tabs(demo, state, cat_dd) -> None:
 
 
 def launch(**kw) -> None:
-    from tqdm import tqdm
+    from .progress import tqdm_progress
 
-    bars: dict = {}
-
-    def cb(done, total, what):
-        bar = bars.get(what) or bars.setdefault(what, tqdm(total=total, desc=f"first start: {what}"))
-        bar.n = done
-        bar.refresh()
-
-    cat.ensure_default(progress=cb)
+    cat.ensure_default(progress=tqdm_progress("first start: "))
     if get_settings().build_bundled:
         cat.build_bundled_in_background()
     demo = build_app()

@@ -1,6 +1,5 @@
 """The whole runtime path on the embedded default: real llama.cpp, real LanceDB, bundled movies."""
 
-import numpy as np
 import pytest
 
 from recchat.errors import BadInput, UnknownCatalog, UnknownCheckpoint

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sys
-from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 

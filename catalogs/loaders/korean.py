@@ -9,7 +9,7 @@ from pathlib import Path
 
 from recchat.schema import Item
 
-from . import LoadResult, dedupe_items, read_table
+from . import LoadResult, dedupe_items
 from ._util import read_str, clean, optional_path
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from recchat.schema import Item
 
-from . import LoadResult, dedupe_items, read_table
+from . import LoadResult, dedupe_items
 from ._util import read_str, clean, item_text, optional_path
 
 NEWS_COLS = ["id", "category", "subcategory", "title", "abstract", "url", "title_entities", "abstract_entities"]

@@ -1,0 +1,24 @@
+"""The one progress callback for long work (catalog builds): a tqdm bar per phase."""
+
+from __future__ import annotations
+
+from .store import ProgressFn
+
+
+def tqdm_progress(prefix: str = "", **tqdm_kw) -> ProgressFn:
+    """A `(done, total, what)` callback drawing one tqdm bar per `what` (embedding, writing table)."""
+    from tqdm import tqdm
+
+    bars: dict = {}
+
+    def cb(done: int, total: int, what: str) -> None:
+        bar = bars.get(what)
+        if bar is None:
+            bar = bars[what] = tqdm(total=total, desc=f"{prefix}{what}", **tqdm_kw)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return cb
