@@ -83,3 +83,30 @@ def show_cmd(
         t.add_row(m, f"{v.get('hit@10', float('nan')):.4f}", f"{v.get('ndcg@10', float('nan')):.4f}",
                   str(v.get("users", "")), str(r.get("seconds", "")), str(r.get("peak_rss_mb", "")), notes)
     c.print(t)
+
+
+@cf_app.command("tune")
+def tune_cmd(
+    catalog: str = typer.Option(..., "--catalog", "-c"),
+    checkpoint: str = typer.Option("base", "--checkpoint", help="the checkpoint whose HyDE answers are fused"),
+    users: int = typer.Option(100, "--users", "-n", help="validation users (their second-to-last item is the target)"),
+    protocol: str = typer.Option("candidates20", "--protocol", "-p", help="candidates20 | full"),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Choose the HyDE+CF fusion weight the app uses (Hit@1 on validation items, never test items)."""
+    from .evaluation.cf_methods import tune_fusion
+
+    if protocol not in ("candidates20", "full"):
+        _fail(RecchatError(f"unknown protocol {protocol!r}; use candidates20 or full"))
+    try:
+        chosen = tune_fusion(catalog, checkpoint, protocol, users, seed)
+    except RecchatError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(chosen, indent=2))
+        return
+    typer.echo(f"{catalog}: fusion weight {chosen['weight']} (0 = HyDE alone, 1 = {chosen['cf_model']} alone), "
+               f"chosen on {chosen['validation_users']} validation users with {checkpoint}; saved for the app")
+    for w, r in chosen["table"].items():
+        typer.echo(f"  w={w}: hit@1 {r['hit@1']:.3f}  ndcg@10 {r['ndcg@10']:.3f}")

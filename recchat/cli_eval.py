@@ -27,10 +27,11 @@ def eval_cmd(
     seed: int = typer.Option(0, "--seed", help="sampling seed (users, negatives, generation)"),
     methods: str = typer.Option(
         "random,popularity,bm25,embedding", "--methods", "-m",
-        help="comma list: random, popularity, bm25, embedding, hyde[:CKPT], hybrid[:CKPT]",
+        help="comma list: random, popularity, bm25, embedding, itemknn, sasrec, hyde[:CKPT], hybrid[:CKPT], "
+             "hyde+cfprompt[:CKPT], hybrid+cf[:CKPT]",
     ),
     checkpoint: Optional[List[str]] = typer.Option(
-        None, "--checkpoint", help="checkpoint(s) for a bare hyde/hybrid (repeat or comma list)"),
+        None, "--checkpoint", help="checkpoint(s) for a bare hyde/hybrid/hyde+cfprompt/hybrid+cf (repeat or comma list)"),
     max_history: int = typer.Option(10, "--max-history", help="history items shown per user (the last ones)"),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="rationale length for hyde (default: settings)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),

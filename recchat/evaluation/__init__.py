@@ -3,6 +3,7 @@
 protocols (cases, candidates) -> methods (rankings) -> metrics (ranx) -> significance -> report.
 """
 
+from . import cf_methods  # noqa: F401  (registers itemknn, sasrec, hybrid+cf)
 from .run import PROTOCOLS, evaluate
 
 __all__ = ["PROTOCOLS", "evaluate"]

@@ -35,6 +35,11 @@ class Context:
     seed: int
     max_tokens: int | None = None
     memo: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (method, user) -> (ranking, picks valid)
+    # for methods that choose a setting on validation users (hybrid+cf): the log, and who is under test
+    log: pd.DataFrame | None = None
+    test_users: set[str] = field(default_factory=set)
+    max_history: int = 10
+    progress: bool = False
 
     def __post_init__(self) -> None:
         self.row = {i: n for n, i in enumerate(self.ids)}
@@ -52,7 +57,7 @@ class Method:
     # for methods that generate names: answers that named picks / whose picks were all real items
     answers_with_picks: int = 0
     valid_answers: int = 0
-    notes: list[str] = field(default_factory=list)
+    info: dict = field(default_factory=dict)  # what a method chose (e.g. a fusion weight), saved with the result
 
     def valid_ratio(self) -> float:
         if not self.generates_names or not self.answers_with_picks:
@@ -162,19 +167,27 @@ def _fts_within(ctx: Context, text: str, ids: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------- the runtime path
 
 
-def make_hyde(ctx: Context, arg: str | None) -> Method:
+def make_hyde(ctx: Context, arg: str | None, cf_prompt: bool = False) -> Method:
+    """`hyde:CKPT`; with cf_prompt (`hyde+cfprompt:CKPT`) the CF model's neighbours of the history go
+    into the prompt ("people who played these also played ...") and the ranking stays HyDE's."""
     from ..models import get_checkpoint
     from ..settings import get_settings
 
     ckpt = arg or get_settings().default_checkpoint
     get_checkpoint(ckpt)  # raises UnknownCheckpoint with the reason and the available list
-    name = f"hyde:{ckpt}"
+    if cf_prompt:
+        from ..cf import best_model
+        from ..cf.base import NoCFModel
+
+        if best_model(ctx.catalog) is None:
+            raise NoCFModel(f"catalog {ctx.catalog!r} has no CF model; run `recchat cf train --catalog {ctx.catalog}`")
+    name = f"{'hyde+cfprompt' if cf_prompt else 'hyde'}:{ckpt}"
     m = Method(name, lambda c: [], generates_names=True)
 
     def rank(case: Case) -> list[str]:
         key = (name, case.user)
         if key not in ctx.memo:  # hybrid:<ckpt> reuses hyde:<ckpt>'s answer for the same user
-            ranking, picks = _hyde_answer(ctx, case, ckpt)
+            ranking, picks = hyde_answer(ctx, case, ckpt, cf_prompt)
             ctx.memo[key] = (ranking, _picks_valid(ctx, case, picks) if picks else None)
         ranking, valid = ctx.memo[key]
         if valid is not None:
@@ -195,7 +208,8 @@ def _picks_valid(ctx: Context, case: Case, picks: list[str]) -> bool:
     return all(normalize_title(p) in allowed for p in picks)
 
 
-def _hyde_answer(ctx: Context, case: Case, ckpt: str) -> tuple[list[str], list[str]]:
+def hyde_answer(ctx: Context, case: Case, ckpt: str, cf_prompt: bool = False) -> tuple[list[str], list[str]]:
+    """The runtime's answer for one case: (ranking, the names the model picked)."""
     from .. import prompts
     from ..recommender import AskRequest, run
 
@@ -205,6 +219,7 @@ def _hyde_answer(ctx: Context, case: Case, ckpt: str) -> tuple[list[str], list[s
         history_ids=case.history, candidates=cands, catalog=ctx.catalog, checkpoint=ckpt,
         top_k=len(cands) if cands is not None else ctx.depth, cache=True, seed=ctx.seed,
         max_tokens=ctx.max_tokens, exclude_ids=[i for i in case.earlier if i not in hist],
+        use_cf=cf_prompt, cf_weight=0.0 if cf_prompt else None,  # weight 0: CF in the prompt only, HyDE's order
     )
     raw, ans = "", None
     for ev in run(req):  # the tokens are the raw generation: its picks give ValidRatio
@@ -244,32 +259,10 @@ REGISTRY: dict[str, Factory] = {
     "embedding": make_embedding,
     "hyde": make_hyde,
     "hybrid": make_hybrid,
+    "hyde+cfprompt": lambda ctx, arg: make_hyde(ctx, arg, cf_prompt=True),
 }
 BASELINES = ["random", "popularity", "bm25", "embedding"]
-
-
-def make_cf_method(model_name: str) -> Factory:
-    """`itemknn` / `sasrec`: a CF model from `recchat cf train`, trained on the same leave-last-out split
-    (both sort each user's log stably by order), so the test target was never seen in training."""
-
-    def factory(ctx: Context, arg: str | None) -> Method:
-        from ..cf import load_cf
-
-        model = load_cf(ctx.catalog, model_name)  # NoCFModel (a RecchatError) says how to train it
-
-        def rank(case: Case) -> list[str]:
-            if case.candidates is not None:
-                return _order_candidates(model.score(case.history, case.candidates), case)
-            sc = model.score(case.history, None)
-            return _top(np.array([sc.get(i, -np.inf) for i in ctx.ids], np.float64), ctx, case)
-
-        return Method(model_name, rank)
-
-    return factory
-
-
-REGISTRY["itemknn"] = make_cf_method("itemknn")
-REGISTRY["sasrec"] = make_cf_method("sasrec")
+LLM_METHODS = ("hyde", "hybrid", "hyde+cfprompt", "hybrid+cf")  # take :<checkpoint>
 
 
 def register(prefix: str, factory: Factory) -> None:
@@ -283,8 +276,8 @@ def parse_methods(spec: str, checkpoints: list[str] | None = None) -> list[str]:
     for raw in [s.strip() for s in spec.split(",") if s.strip()]:
         prefix, _, arg = raw.partition(":")
         if prefix not in REGISTRY:
-            raise BadInput(f"unknown method {raw!r}; known: {', '.join(REGISTRY)} (hyde and hybrid take :<checkpoint>)")
-        if prefix in ("hyde", "hybrid") and not arg and checkpoints:
+            raise BadInput(f"unknown method {raw!r}; known: {', '.join(REGISTRY)} ({', '.join(LLM_METHODS)} take :<checkpoint>)")
+        if prefix in LLM_METHODS and not arg and checkpoints:
             out += [f"{prefix}:{c}" for c in checkpoints]
         else:
             out.append(raw)

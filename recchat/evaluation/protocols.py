@@ -91,6 +91,22 @@ def leave_last_out(
     return Split(cases=cases, eligible_users=len(eligible), dropped=dropped)
 
 
+def validation_cases(
+    log: pd.DataFrame, catalog_ids: set[str], exclude_users: set[str], n_users: int, seed: int,
+    max_history: int = 10,
+) -> Split:
+    """Cases for choosing a setting (a fusion weight) without touching the test: users outside the test
+    sample, each cut before their last item, so the target is their second-to-last one (the CF split's
+    validation target, which no CF model trained on)."""
+    log = log[["user", "item", "order"]].astype({"user": str, "item": str})
+    log = log[log["item"].isin(catalog_ids) & ~log["user"].isin(exclude_users)]
+    log = log.sort_values(["user", "order"], kind="mergesort")
+    log = log[log.groupby("user", sort=False).cumcount(ascending=False) > 0]  # drop each user's last item
+    if log.empty:
+        raise BadInput("no user outside the test sample is left to choose a setting on")
+    return leave_last_out(log, catalog_ids, n_users, seed + 1, max_history)
+
+
 def interacted_items(log: pd.DataFrame) -> dict[str, set[str]]:
     log = log[["user", "item"]].astype(str)
     return {u: set(g) for u, g in log.groupby("user", sort=False)["item"]}

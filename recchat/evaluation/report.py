@@ -76,6 +76,10 @@ def footnotes(res: dict) -> list[str]:
     picks = res["valid_ratio"]["answers_with_picks"]
     if picks:
         notes.append("answers that named items: " + ", ".join(f"{n} {k}/{res['n_users']}" for n, k in picks.items()))
+    for n, info in res.get("method_info", {}).items():
+        if "weight" in info:
+            notes.append(f"{n}: CF model {info['cf_model']}, fusion weight {info['weight']} chosen on "
+                         f"{info['validation_users']} validation users (not the test users)")
     for n, why in res.get("skipped", {}).items():
         notes.append(f"skipped {n}: {why}")
     if not res["n_cold"]:

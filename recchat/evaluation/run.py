@@ -52,7 +52,8 @@ def evaluate(
         add_candidates(cases, ids, interacted_items(log), seed)
     ctx = M.Context(catalog=catalog, protocol=protocol, store=store, ids=ids, vectors=vecs,
                     titles=tbl.column("title").to_pylist(), popularity=M.popularity_counts(log, cases),
-                    seed=seed, max_tokens=max_tokens)
+                    seed=seed, max_tokens=max_tokens, log=log, test_users={c.user for c in cases},
+                    max_history=max_history, progress=progress)
 
     skipped: dict[str, str] = {}
     built: list[M.Method] = []
@@ -109,6 +110,7 @@ def evaluate(
         "by_construction": [m.name for m in run_methods if not m.generates_names],
         "answers_with_picks": {m.name: m.answers_with_picks for m in run_methods if m.generates_names},
     }
+    out["method_info"] = {m.name: m.info for m in run_methods if m.info}  # e.g. hybrid+cf's chosen weight
     out["skipped"] = skipped
     out["dropped"] = dict(split.dropped)
     out["seconds"] = seconds

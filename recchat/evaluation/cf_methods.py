@@ -1,0 +1,136 @@
+"""Collaborative-filtering methods in `recchat eval` (registered on import by recchat.evaluation).
+
+- `itemknn`, `sasrec`: a CF model from `recchat cf train` alone. It trained on the same leave-last-out
+  split (both sort each user's log stably by order), so no test target was seen in training.
+- `hybrid+cf:CKPT`: HyDE's ranking (the same answer as `hyde:CKPT`) fused with the best CF model's by
+  weighted reciprocal rank; the weight is chosen on VALIDATION users (outside the test sample, target
+  = their second-to-last item), never on the users under test.
+- `hyde+cfprompt:CKPT` lives beside `hyde` in methods.py (CF neighbours in the prompt).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .methods import (
+    REGISTRY,
+    Context,
+    Method,
+    _complete,
+    _order_candidates,
+    _top,
+    hyde_answer,
+    make_hyde,
+)
+from .protocols import Case, add_candidates, interacted_items, validation_cases
+
+VALIDATION_USERS = 100  # HyDE answers per weight choice; cached, so a rerun costs nothing
+
+
+def make_cf_method(model_name: str):
+    def factory(ctx: Context, arg: str | None) -> Method:
+        from ..cf import load_cf
+
+        model = load_cf(ctx.catalog, model_name)  # NoCFModel (a RecchatError) says how to train it
+
+        def rank(case: Case) -> list[str]:
+            if case.candidates is not None:
+                return _order_candidates(model.score(case.history, case.candidates), case)
+            sc = model.score(case.history, None)
+            return _top(np.array([sc.get(i, -np.inf) for i in ctx.ids], np.float64), ctx, case)
+
+        return Method(model_name, rank)
+
+    return factory
+
+
+def cf_scores(model, case: Case) -> dict[str, float]:
+    """The CF model's scores for a case: the candidates, or every item but the user's earlier ones."""
+    sc = model.score(case.history, case.candidates)
+    if case.candidates is None:
+        for i in case.earlier:
+            sc.pop(i, None)
+    return sc
+
+
+def choose_fusion_weight(ctx: Context, ckpt: str, model, n_users: int = VALIDATION_USERS) -> dict:
+    """Weight with the best validation Hit@1 (then NDCG@10) over the grid 0, 0.1, ..., 1."""
+    from ..cf import choose_weight, weight_table
+    from ..cf.fusion import ValCase
+
+    if ctx.log is None:
+        raise ValueError("choosing a fusion weight needs the interaction log in the context")
+    split = validation_cases(ctx.log, set(ctx.ids), ctx.test_users, n_users, ctx.seed, ctx.max_history)
+    cases = split.cases
+    if ctx.protocol == "candidates20":
+        add_candidates(cases, ctx.ids, interacted_items(ctx.log), ctx.seed + 1)
+    from tqdm import tqdm
+
+    val = []
+    for c in tqdm(cases, desc=f"hybrid+cf:{ckpt} validation", unit="user", disable=not ctx.progress):
+        ranking, _ = hyde_answer(ctx, c, ckpt)
+        val.append(ValCase(ranking, cf_scores(model, c), c.target))
+    table = weight_table(val)
+    w = choose_weight(val)
+    return {"weight": w, "validation_users": len(val), "table": {str(k): v for k, v in table.items()}}
+
+
+def make_hybrid_cf(ctx: Context, arg: str | None) -> Method:
+    from ..cf import best_model, fuse, load_cf
+    from ..cf.base import NoCFModel
+
+    hyde = make_hyde(ctx, arg)
+    ckpt = hyde.name.split(":", 1)[1]
+    cf_name = best_model(ctx.catalog)
+    if cf_name is None:
+        raise NoCFModel(f"catalog {ctx.catalog!r} has no CF model; run `recchat cf train --catalog {ctx.catalog}`")
+    model = load_cf(ctx.catalog, cf_name)
+    chosen = choose_fusion_weight(ctx, ckpt, model)
+    m = Method(f"hybrid+cf:{ckpt}", lambda c: [], generates_names=True,
+               info={"cf_model": cf_name, **chosen})
+
+    def rank(case: Case) -> list[str]:
+        before = hyde.answers_with_picks, hyde.valid_answers
+        fused = fuse(hyde.rank(case), cf_scores(model, case), chosen["weight"])
+        m.answers_with_picks += hyde.answers_with_picks - before[0]
+        m.valid_answers += hyde.valid_answers - before[1]
+        return _complete(fused, case) if case.candidates is not None else fused[: ctx.depth]
+
+    m.rank = rank
+    return m
+
+
+REGISTRY["itemknn"] = make_cf_method("itemknn")
+REGISTRY["sasrec"] = make_cf_method("sasrec")
+REGISTRY["hybrid+cf"] = make_hybrid_cf
+
+
+def tune_fusion(catalog: str, ckpt: str = "base", protocol: str = "candidates20", n_users: int = VALIDATION_USERS,
+                seed: int = 0, progress: bool = True) -> dict:
+    """Choose the app's fusion weight (`recchat cf tune`) on validation items and save it in the CF meta.
+
+    Every user may take part here (no test sample is being scored); the targets are validation items,
+    which neither the CF models nor any test ever see."""
+    from collections import Counter
+
+    from ..catalog import load_interactions
+    from ..cf import best_model, load_cf
+    from ..cf.base import NoCFModel, read_meta, write_meta
+    from ..models import get_checkpoint
+    from ..store import get_store
+
+    get_checkpoint(ckpt)
+    cf_name = best_model(catalog)
+    if cf_name is None:
+        raise NoCFModel(f"catalog {catalog!r} has no CF model; run `recchat cf train --catalog {catalog}`")
+    store = get_store()
+    ids = store.table(catalog).to_arrow().column("id").to_pylist()
+    ctx = Context(catalog=catalog, protocol=protocol, store=store, ids=ids, vectors=np.empty((0, 0), np.float32),
+                  titles=[], popularity=Counter(), seed=seed, log=load_interactions(catalog), progress=progress)
+    chosen = {"cf_model": cf_name, "checkpoint": ckpt, "protocol": protocol,
+              **choose_fusion_weight(ctx, ckpt, load_cf(catalog, cf_name), n_users)}
+    meta = read_meta(catalog)
+    meta["fusion_weight"] = chosen["weight"]
+    meta["fusion"] = chosen
+    write_meta(catalog, meta)
+    return chosen
