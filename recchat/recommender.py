@@ -238,6 +238,12 @@ def _cf_fuse(store, catalog, model, rows, hist_ids, candidates, exclusion, drop_
     missing = [i for i in order[: 3 * k] if i not in by_id]
     by_id.update({r["id"]: r for r in store.get(catalog, missing)})
     out = select(order, by_id, exclusion, drop_terms, k)
+    if weight > 0:  # say which history item drove each CF-backed pick
+        from .cf.context import drivers
+
+        drv = drivers(model, hist_ids, [r["id"] for r in out])
+        titles = {r["id"]: r["title"] for r in store.get(catalog, list(set(drv.values())))}
+        out = [dict(r, because=titles[drv[r["id"]]]) if drv.get(r["id"]) in titles else r for r in out]
     return out, {r["id"]: 1.0 / (RRF_K + n + 1) for n, r in enumerate(out)}
 
 

@@ -115,7 +115,10 @@ def _terms(text: str) -> set[str]:
 
 
 def evidence_for(row: dict, query_terms: set[str], limit: int = 140) -> str:
-    """A short snippet saying why an item matched: the shared terms, else the start of its text."""
+    """A short snippet saying why an item matched: the history item that drove a CF pick, the shared
+    terms, else the start of its text."""
+    if row.get("because"):
+        return f"people who liked {row['because']} also liked this"
     text = row.get("text") or ""
     shared = [w for w in dict.fromkeys(re.findall(r"[\w']+", text.lower())) if w in query_terms]
     if shared:

@@ -41,3 +41,14 @@ def test_context_names_the_cf_neighbours(tiny_catalog):
     assert cf_context(tiny_catalog, ["A"], k=1, language="ko") == "이 항목들을 좋아한 사람들이 함께 좋아한 항목: Beta Rising."
     assert cf_context(tiny_catalog, ["A"], k=1, domain="movies").startswith("People who watched these also watched:")
     assert cf_context(tiny_catalog, ["no-such-id"]) == ""  # nothing the model knows
+
+
+def test_drivers_name_the_history_item_behind_each_pick(tiny_catalog):
+    from recchat.cf import load_cf
+    from recchat.cf.context import drivers
+
+    train_from_interactions(log(), tiny_catalog, models=["itemknn"], progress=False, log=lambda *a: None)
+    model = load_cf(tiny_catalog, "itemknn")
+    # B always follows A, so with A and C in the history, A is what points at B; G (held out) has no driver
+    d = drivers(model, ["C", "A", "unknown"], ["B", "G"])
+    assert d.get("B") == "A" and "G" not in d

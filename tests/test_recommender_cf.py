@@ -32,6 +32,8 @@ def test_use_cf_brings_collaborative_item_up(tiny_cf):
     cf = answer(AskRequest(history_ids=["1"], catalog=tiny_cf, use_llm=False, top_k=3, use_cf=True, cf_weight=0.9))
     assert "7" not in [i.id for i in base.items][:1]
     assert cf.items[0].id == "7"
+    toy = next(t for i, t, _ in TITLES if i == "1")
+    assert cf.items[0].evidence == f"people who liked {toy} also liked this"  # what drove the pick
     assert "1" not in [i.id for i in cf.items]  # history still excluded
 
 

@@ -63,3 +63,16 @@ def cf_context(catalog: str, history_ids: list[str], k: int = 5, language: str =
 def _short(t: str) -> str:
     t = " ".join(str(t).split())
     return t if len(t) <= MAX_TITLE else t[: MAX_TITLE - 1].rstrip() + "…"
+
+
+def drivers(model, history_ids: list[str], item_ids: list[str]) -> dict[str, str]:
+    """item id -> the history item that scores it highest on its own ("people who liked X also liked
+    this"). Items the model cannot score from any single history item (no signal, or item-kNN's 0:
+    never co-consumed) get no driver rather than a made-up one."""
+    best: dict[str, tuple[float, str]] = {}
+    for h in dict.fromkeys(h for h in history_ids if h in model.index):
+        for i, s in model.score([h], item_ids).items():
+            if s != float("-inf") and s > (0.0 if model.name == "itemknn" else float("-inf")):
+                if i not in best or s > best[i][0]:
+                    best[i] = (s, h)
+    return {i: h for i, (s, h) in best.items()}
