@@ -107,3 +107,18 @@ def test_lora_names_shapes_and_alpha():
     with pytest.raises(RecchatError):
         lora_tensors({"base_model.model.lm_head.lora_A.weight": torch.zeros(2, 8),
                       "base_model.model.lm_head.lora_B.weight": torch.zeros(10, 2)}, name_map(cfg))
+
+
+def test_judge_ranks_the_true_item_over_the_whole_catalog(home):
+    from recchat.store import get_store
+    from training.pairs import hyde_rank
+
+    rows = get_store().table("movies").to_arrow().select(["id", "title"]).to_pylist()
+    by_title = {r["title"]: r["id"] for r in rows}
+    hist = [by_title["Toy Story (1995)"], by_title["Aladdin (1992)"], by_title["Lion King, The (1994)"]]
+    target = by_title["Finding Nemo (2003)"]
+    alone = hyde_rank("", hist, target, "movies")  # no rationale: the history's mean vector alone
+    aimed = hyde_rank("An animated family adventure under the sea: a clownfish father crosses the ocean to find "
+                      "his lost son.", hist, target, "movies")
+    assert 1 <= aimed < alone <= len(rows) - len(hist)  # exact ranks; history items never count
+    assert hyde_rank("", hist, "no-such-id", "movies") == len(rows) + 1  # unknown target: a tie for all answers

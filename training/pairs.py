@@ -28,8 +28,8 @@ Usage:
 
 The judge (grounded in retrieval): for a user whose true next item is known, sample five answers
 (temperature > 0, five seeds) with the checkpoint, run each through the runtime's HyDE retrieval
-(recchat.recommender, rationale used), and rank the true item; best = highest rank, worst = lowest,
-ties (all equal ranks) skipped. Generations are cached (RECCHAT_HOME/cache), so a rerun or resume
+(recchat.recommender), and rank the true item over the whole catalog under each answer's HyDE query
+vector (exact, so ties are rare); best = highest rank, worst = lowest, ties (all equal ranks) skipped. Generations are cached (RECCHAT_HOME/cache), so a rerun or resume
 is instant and users already in the output file are skipped.
 """
 
@@ -206,6 +206,41 @@ def target_rank(answer, target_id: str) -> int:
     return len(answer.items) + 1
 
 
+_catalog_vectors: dict[str, tuple[dict[str, int], "object"]] = {}
+
+
+def hyde_rank(raw: str, history_ids: list[str], target_id: str, catalog: str) -> int:
+    """1-based rank of the true item over the WHOLE catalog under the answer's HyDE query vector, built
+    as the runtime builds it (history mean + rationale, or the history alone when the rationale is
+    unusable). Exact, so answers rarely tie, unlike a top-k list the true item is seldom in."""
+    import numpy as np
+
+    from recchat import prompts
+    from recchat.embedder import get_embedder
+    from recchat.retrieval import hyde_vector, normalise, rationale_usable
+    from recchat.settings import get_settings
+    from recchat.store import get_store
+
+    if catalog not in _catalog_vectors:
+        tbl = get_store().table(catalog).to_arrow().select(["id", "vector"])
+        ids = tbl.column("id").to_pylist()
+        mat = np.array(tbl.column("vector").combine_chunks().flatten().to_numpy(), np.float32).reshape(len(ids), -1)
+        _catalog_vectors[catalog] = ({i: n for n, i in enumerate(ids)}, normalise(mat))
+    row, mat = _catalog_vectors[catalog]
+    if target_id not in row:
+        return len(row) + 1  # not in the catalog: every answer ties, the user is skipped
+    hist = [row[i] for i in history_ids if i in row]
+    user_vec = normalise(mat[hist].mean(axis=0))
+    rationale = prompts.split_response(raw)[0].strip()
+    r_vec = get_embedder().embed_queries([rationale])[0] if rationale else None
+    s = get_settings()
+    used, _ = rationale_usable(rationale, r_vec, user_vec, s.min_rationale_similarity)
+    q = hyde_vector(user_vec, r_vec if used else None, s.query_weight)
+    sims = mat @ q
+    sims[hist] = -np.inf  # consumed items are never recommended
+    return int((sims > sims[row[target_id]]).sum()) + 1
+
+
 def choose(ranks: list[int]) -> tuple[int, int] | None:
     """(best, worst) indices: the highest-ranked (smallest rank) and lowest; None when all tie."""
     if len(set(ranks)) < 2:
@@ -240,7 +275,7 @@ def judge_user(user: str, history_ids: list[str], target_id: str, catalog: str, 
     from recchat.store import get_store
 
     samples = sample_answers(history_ids, catalog, checkpoint, n, temperature, max_tokens, top_k)
-    ranks = [target_rank(a, target_id) for _, a in samples]
+    ranks = [hyde_rank(raw, history_ids, target_id, catalog) for raw, _ in samples]
     pick = choose(ranks)
     if pick is None:
         return None
@@ -278,6 +313,7 @@ def run_judge(catalog: str, n_users: int, checkpoint: str, out: Path, n: int = 5
               max_tokens: int = 96, seed: int = 0) -> dict:
     from tqdm.auto import tqdm
 
+    out.parent.mkdir(parents=True, exist_ok=True)  # a tie may come before the first pair is written
     done = {p["prompt_id"] for p in _jsonl(out)}
     skipped_path = out.with_suffix(".ties.txt")
     done |= set(skipped_path.read_text().split()) if skipped_path.exists() else set()
