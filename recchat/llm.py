@@ -75,6 +75,33 @@ class LLMPool:
         self._q.put(llm)
 
 
+_banned: dict[int, "object"] = {}
+
+
+def never_tokens(llm):
+    """Ids of the vocabulary's `<unusedN>` placeholders (6,242 in Gemma 3). No checkpoint should emit
+    one; a lightly tuned adapter sometimes does where it should end its turn, and garbage follows."""
+    import llama_cpp
+    import numpy as np
+
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    key = int(llama_cpp.llama_vocab_n_tokens(vocab))
+    if key not in _banned:
+        _banned[key] = np.array([i for i in range(key)
+                                 if llama_cpp.llama_vocab_get_text(vocab, i).startswith(b"<unused")], np.int64)
+    return _banned[key]
+
+
+def _ban(ids):
+    import numpy as np
+
+    def processor(input_ids, scores):
+        scores[ids] = -np.inf  # in place: llama-cpp-python hands over its own copy of the logits
+        return scores
+
+    return processor
+
+
 _pools: dict[str, LLMPool] = {}
 _pools_lock = threading.Lock()
 
@@ -110,6 +137,9 @@ def stream_completion(
             llm.set_seed(int(seed))
         t0 = time.perf_counter()
         t_first = None
+        from llama_cpp import LogitsProcessorList
+
+        banned = never_tokens(llm)
         for chunk in llm.create_completion(
             prompt,
             max_tokens=max_tokens,
@@ -120,6 +150,7 @@ def stream_completion(
             stop=stop or [],
             stream=True,
             seed=seed,
+            logits_processor=LogitsProcessorList([_ban(banned)]) if len(banned) else None,
         ):
             now = time.perf_counter()
             if t_first is None:
