@@ -26,7 +26,8 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
 
 
-def _normalise(x: np.ndarray) -> np.ndarray:
+def normalise(x: np.ndarray) -> np.ndarray:
+    """Unit length along the last axis: a vector, or each row of a matrix (zero rows stay zero)."""
     x = np.asarray(x, dtype=np.float32)
     n = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.maximum(n, 1e-12)
@@ -48,13 +49,13 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         with self._lock:
-            return _normalise(self._m.query(list(texts)).reshape(len(texts), self.dim))
+            return normalise(self._m.query(list(texts)).reshape(len(texts), self.dim))
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         with self._lock:
-            return _normalise(self._m.passage(list(texts)).reshape(len(texts), self.dim))
+            return normalise(self._m.passage(list(texts)).reshape(len(texts), self.dim))
 
 
 class SentenceTransformerEmbedder:
@@ -81,7 +82,7 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), np.float32)
         with self._lock:
             v = self._m.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-        return _normalise(v)
+        return normalise(v)
 
     embed_queries = _enc
     embed_passages = _enc

@@ -62,8 +62,11 @@ class LLMPool:
     def __init__(self, ckpt: Checkpoint, size: int):
         self.ckpt = ckpt
         self._q: queue.Queue = queue.Queue()
-        for _ in range(size):
-            self._q.put(load_llama(ckpt))
+        llms = [load_llama(ckpt) for _ in range(size)]
+        for llm in llms:
+            self._q.put(llm)
+        # once per model load, not per request: a scan of the whole vocabulary (~1 s for 262k tokens)
+        self.never = ban_tokens(never_tokens(llms[0])) if llms else None
 
     def acquire(self, timeout: float | None = None):
         try:
@@ -75,9 +78,6 @@ class LLMPool:
         self._q.put(llm)
 
 
-_banned: dict[int, "object"] = {}
-
-
 def never_tokens(llm):
     """Ids of the vocabulary's `<unusedN>` placeholders (6,242 in Gemma 3). No checkpoint should emit
     one; a lightly tuned adapter sometimes does where it should end its turn, and garbage follows."""
@@ -85,21 +85,20 @@ def never_tokens(llm):
     import numpy as np
 
     vocab = llama_cpp.llama_model_get_vocab(llm.model)
-    key = int(llama_cpp.llama_vocab_n_tokens(vocab))
-    if key not in _banned:
-        _banned[key] = np.array([i for i in range(key)
-                                 if llama_cpp.llama_vocab_get_text(vocab, i).startswith(b"<unused")], np.int64)
-    return _banned[key]
+    n = int(llama_cpp.llama_vocab_n_tokens(vocab))
+    return np.array([i for i in range(n) if llama_cpp.llama_vocab_get_text(vocab, i).startswith(b"<unused")], np.int64)
 
 
-def _ban(ids):
+def ban_tokens(ids):
+    """A llama-cpp-python logits processor that makes the given token ids impossible."""
     import numpy as np
+    from llama_cpp import LogitsProcessorList
 
     def processor(input_ids, scores):
         scores[ids] = -np.inf  # in place: llama-cpp-python hands over its own copy of the logits
         return scores
 
-    return processor
+    return LogitsProcessorList([processor]) if len(ids) else None
 
 
 _pools: dict[str, LLMPool] = {}
@@ -137,9 +136,6 @@ def stream_completion(
             llm.set_seed(int(seed))
         t0 = time.perf_counter()
         t_first = None
-        from llama_cpp import LogitsProcessorList
-
-        banned = never_tokens(llm)
         for chunk in llm.create_completion(
             prompt,
             max_tokens=max_tokens,
@@ -150,7 +146,7 @@ def stream_completion(
             stop=stop or [],
             stream=True,
             seed=seed,
-            logits_processor=LogitsProcessorList([_ban(banned)]) if len(banned) else None,
+            logits_processor=pool.never,
         ):
             now = time.perf_counter()
             if t_first is None:

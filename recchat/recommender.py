@@ -213,14 +213,15 @@ def run(req: AskRequest) -> Iterator[Event]:
 def _cf_setup(catalog: str, task: str, hist_ids: list[str], language: str):
     """(model, prompt context, notice) for a request that asked for collaborative filtering."""
     try:
-        from .cf import best_model, cf_context, load_cf
+        from .cf import NoCFModel, cf_context, load_cf, require_best_model
     except ImportError:
         return None, "", "collaborative filtering needs torch and scipy installed"
     if task != "recommend" or not hist_ids:
         return None, "", "collaborative filtering works from a history of catalog items; not used"
-    name = best_model(catalog)
-    if name is None:
-        return None, "", f"no CF model for {catalog!r}: run `recchat cf train --catalog {catalog}`"
+    try:
+        name = require_best_model(catalog)
+    except NoCFModel as e:
+        return None, "", str(e)
     model = load_cf(catalog, name)
     ctx = cf_context(catalog, hist_ids, k=5, language=language)
     return model, ctx, ""

@@ -18,18 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .embedder import normalise
 from .quality import is_degenerate
 from .schema import RecItem
 from .store import CatalogStore
 from .textnorm import normalize_title
 
 RRF_K = 60
-
-
-def normalise(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, np.float32)
-    n = float(np.linalg.norm(v))
-    return v / n if n > 0 else v
 
 
 def hyde_vector(user_vec: np.ndarray, rationale_vec: np.ndarray | None, weight: float) -> np.ndarray:

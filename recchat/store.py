@@ -34,6 +34,12 @@ EMBED_BATCH = 64
 ProgressFn = Callable[[int, int, str], None]
 
 
+def arrow_vectors(tbl: pa.Table, column: str = "vector") -> np.ndarray:
+    """A fixed-size-list vector column of an Arrow table as a float32 (rows, dim) matrix."""
+    col = tbl.column(column).combine_chunks()
+    return np.asarray(col.flatten().to_numpy(), np.float32).reshape(len(tbl), -1)
+
+
 def _slug(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")[:60] or "x"
 
@@ -163,8 +169,7 @@ class CatalogStore:
         if cache.count_rows():
             tbl = cache.to_arrow()
             ks = tbl.column("key").to_pylist()
-            vs = np.asarray(tbl.column("vector").combine_chunks().flatten().to_numpy(), np.float32)
-            vs = vs.reshape(len(ks), embedder.dim)
+            vs = arrow_vectors(tbl)
             wanted = set(keys)
             have = {k: vs[i] for i, k in enumerate(ks) if k in wanted}
         if seed:  # vectors shipped with a bundled catalog (same embedder, same text hash)

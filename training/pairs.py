@@ -219,13 +219,12 @@ def hyde_rank(raw: str, history_ids: list[str], target_id: str, catalog: str) ->
     from recchat.embedder import get_embedder
     from recchat.retrieval import hyde_vector, normalise, rationale_usable
     from recchat.settings import get_settings
-    from recchat.store import get_store
+    from recchat.store import arrow_vectors, get_store
 
     if catalog not in _catalog_vectors:
         tbl = get_store().table(catalog).to_arrow().select(["id", "vector"])
         ids = tbl.column("id").to_pylist()
-        mat = np.array(tbl.column("vector").combine_chunks().flatten().to_numpy(), np.float32).reshape(len(ids), -1)
-        _catalog_vectors[catalog] = ({i: n for n, i in enumerate(ids)}, normalise(mat))
+        _catalog_vectors[catalog] = ({i: n for n, i in enumerate(ids)}, normalise(arrow_vectors(tbl)))
     row, mat = _catalog_vectors[catalog]
     if target_id not in row:
         return len(row) + 1  # not in the catalog: every answer ties, the user is skipped

@@ -2,13 +2,13 @@
 retrieval or handed to the LLM as context. See README section "Collaborative knowledge"."""
 
 from .base import MODELS, CFModel, NoCFModel, available_cf, cf_dir, load_cf
-from .context import best_model, cf_context
+from .context import best_model, cf_context, require_best_model
 from .data import LogSplit, leave_last_out
-from .fusion import ValCase, choose_weight, fuse, weight_table
+from .fusion import ValCase, best_weight, choose_weight, fuse, weight_table
 
 __all__ = [
-    "MODELS", "CFModel", "NoCFModel", "available_cf", "cf_dir", "load_cf", "best_model", "cf_context",
-    "LogSplit", "leave_last_out", "ValCase", "choose_weight", "fuse", "weight_table",
+    "MODELS", "CFModel", "NoCFModel", "available_cf", "cf_dir", "load_cf", "best_model", "cf_context", "require_best_model",
+    "LogSplit", "leave_last_out", "ValCase", "best_weight", "choose_weight", "fuse", "weight_table",
     "train", "train_from_interactions", "heldout",
 ]
 

@@ -7,7 +7,7 @@ that runs under llama.cpp). Empty string when there is nothing to say (no model,
 
 from __future__ import annotations
 
-from .base import available_cf, load_cf, read_meta
+from .base import NoCFModel, available_cf, load_cf, read_meta
 
 _VERB_EN = {"movies": "watched", "games": "played", "books": "read", "news": "read", "anime": "watched"}
 _LEAD = {
@@ -29,6 +29,14 @@ def best_model(catalog: str) -> str | None:
         return (v.get("ndcg@10", -1.0), ["itemknn", "sasrec"].index(m))
 
     return max(have, key=key)
+
+
+def require_best_model(catalog: str) -> str:
+    """best_model, or NoCFModel saying how to train one."""
+    name = best_model(catalog)
+    if name is None:
+        raise NoCFModel(f"catalog {catalog!r} has no CF model; run `recchat cf train --catalog {catalog}`")
+    return name
 
 
 def cf_neighbours(catalog: str, history_ids: list[str], k: int = 5, model: str | None = None) -> list[str]:
@@ -69,10 +77,10 @@ def drivers(model, history_ids: list[str], item_ids: list[str]) -> dict[str, str
     """item id -> the history item that scores it highest on its own ("people who liked X also liked
     this"). Items the model cannot score from any single history item (no signal, or item-kNN's 0:
     never co-consumed) get no driver rather than a made-up one."""
+    floor = 0.0 if model.name == "itemknn" else float("-inf")
     best: dict[str, tuple[float, str]] = {}
     for h in dict.fromkeys(h for h in history_ids if h in model.index):
         for i, s in model.score([h], item_ids).items():
-            if s != float("-inf") and s > (0.0 if model.name == "itemknn" else float("-inf")):
-                if i not in best or s > best[i][0]:
-                    best[i] = (s, h)
+            if s > floor and (i not in best or s > best[i][0]):
+                best[i] = (s, h)
     return {i: h for i, (s, h) in best.items()}

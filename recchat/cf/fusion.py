@@ -64,6 +64,11 @@ def weight_table(cases: Iterable[ValCase], grid: Iterable[float] = GRID, k: int 
     return out
 
 
+def best_weight(table: dict[float, dict[str, float]], at: int = 10) -> float:
+    """From weight_table's output: the best Hit@1, then NDCG@at, then the weight nearest 0.5."""
+    return max(table, key=lambda w: (table[w]["hit@1"], table[w][f"ndcg@{at}"], -abs(w - 0.5)))
+
+
 def choose_weight(cases: Iterable[ValCase | tuple], grid: Iterable[float] = GRID, k: int = RRF_K,
                   at: int = 10) -> float:
     """The weight with the best Hit@1 on validation users, then NDCG@at, then the one nearest 0.5.
@@ -73,5 +78,4 @@ def choose_weight(cases: Iterable[ValCase | tuple], grid: Iterable[float] = GRID
     cases = [c if isinstance(c, ValCase) else ValCase(*c) for c in cases]
     if not cases:
         raise ValueError("choose_weight needs at least one validation user")
-    table = weight_table(cases, grid, k, at)
-    return max(table, key=lambda w: (table[w]["hit@1"], table[w][f"ndcg@{at}"], -abs(w - 0.5)))
+    return best_weight(weight_table(cases, grid, k, at), at)

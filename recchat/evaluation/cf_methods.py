@@ -16,9 +16,9 @@ from .methods import (
     REGISTRY,
     Context,
     Method,
-    _complete,
     _order_candidates,
     _top,
+    fused_with_hyde,
     hyde_answer,
     make_hyde,
 )
@@ -55,8 +55,7 @@ def cf_scores(model, case: Case) -> dict[str, float]:
 
 def choose_fusion_weight(ctx: Context, ckpt: str, model, n_users: int = VALIDATION_USERS) -> dict:
     """Weight with the best validation Hit@1 (then NDCG@10) over the grid 0, 0.1, ..., 1."""
-    from ..cf import choose_weight, weight_table
-    from ..cf.fusion import ValCase
+    from ..cf import ValCase, best_weight, weight_table
 
     if ctx.log is None:
         raise ValueError("choosing a fusion weight needs the interaction log in the context")
@@ -71,32 +70,20 @@ def choose_fusion_weight(ctx: Context, ckpt: str, model, n_users: int = VALIDATI
         ranking, _ = hyde_answer(ctx, c, ckpt)
         val.append(ValCase(ranking, cf_scores(model, c), c.target))
     table = weight_table(val)
-    w = choose_weight(val)
-    return {"weight": w, "validation_users": len(val), "table": {str(k): v for k, v in table.items()}}
+    return {"weight": best_weight(table), "validation_users": len(val), "table": {str(k): v for k, v in table.items()}}
 
 
 def make_hybrid_cf(ctx: Context, arg: str | None) -> Method:
-    from ..cf import best_model, fuse, load_cf
-    from ..cf.base import NoCFModel
+    from ..cf import fuse, load_cf, require_best_model
 
     hyde = make_hyde(ctx, arg)
     ckpt = hyde.name.split(":", 1)[1]
-    cf_name = best_model(ctx.catalog)
-    if cf_name is None:
-        raise NoCFModel(f"catalog {ctx.catalog!r} has no CF model; run `recchat cf train --catalog {ctx.catalog}`")
+    cf_name = require_best_model(ctx.catalog)
     model = load_cf(ctx.catalog, cf_name)
     chosen = choose_fusion_weight(ctx, ckpt, model)
-    m = Method(f"hybrid+cf:{ckpt}", lambda c: [], generates_names=True,
-               info={"cf_model": cf_name, **chosen})
-
-    def rank(case: Case) -> list[str]:
-        before = hyde.answers_with_picks, hyde.valid_answers
-        fused = fuse(hyde.rank(case), cf_scores(model, case), chosen["weight"])
-        m.answers_with_picks += hyde.answers_with_picks - before[0]
-        m.valid_answers += hyde.valid_answers - before[1]
-        return _complete(fused, case) if case.candidates is not None else fused[: ctx.depth]
-
-    m.rank = rank
+    m = fused_with_hyde(f"hybrid+cf:{ckpt}", hyde, ctx,
+                        lambda ranking, case: fuse(ranking, cf_scores(model, case), chosen["weight"]))
+    m.info = {"cf_model": cf_name, **chosen}
     return m
 
 
@@ -114,15 +101,13 @@ def tune_fusion(catalog: str, ckpt: str = "base", protocol: str = "candidates20"
     from collections import Counter
 
     from ..catalog import load_interactions
-    from ..cf import best_model, load_cf
-    from ..cf.base import NoCFModel, read_meta, write_meta
+    from ..cf import load_cf, require_best_model
+    from ..cf.base import read_meta, write_meta
     from ..models import get_checkpoint
     from ..store import get_store
 
     get_checkpoint(ckpt)
-    cf_name = best_model(catalog)
-    if cf_name is None:
-        raise NoCFModel(f"catalog {catalog!r} has no CF model; run `recchat cf train --catalog {catalog}`")
+    cf_name = require_best_model(catalog)
     store = get_store()
     ids = store.table(catalog).to_arrow().column("id").to_pylist()
     ctx = Context(catalog=catalog, protocol=protocol, store=store, ids=ids, vectors=np.empty((0, 0), np.float32),

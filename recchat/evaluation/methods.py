@@ -176,11 +176,9 @@ def make_hyde(ctx: Context, arg: str | None, cf_prompt: bool = False) -> Method:
     ckpt = arg or get_settings().default_checkpoint
     get_checkpoint(ckpt)  # raises UnknownCheckpoint with the reason and the available list
     if cf_prompt:
-        from ..cf import best_model
-        from ..cf.base import NoCFModel
+        from ..cf import require_best_model
 
-        if best_model(ctx.catalog) is None:
-            raise NoCFModel(f"catalog {ctx.catalog!r} has no CF model; run `recchat cf train --catalog {ctx.catalog}`")
+        require_best_model(ctx.catalog)
     name = f"{'hyde+cfprompt' if cf_prompt else 'hyde'}:{ckpt}"
     m = Method(name, lambda c: [], generates_names=True)
 
@@ -234,21 +232,31 @@ def hyde_answer(ctx: Context, case: Case, ckpt: str, cf_prompt: bool = False) ->
     return (_complete(ranking, case) if cands is not None else ranking), picks
 
 
-def make_hybrid(ctx: Context, arg: str | None) -> Method:
-    hyde = make_hyde(ctx, arg)
-    bm25 = make_bm25(ctx, None)
-    m = Method(f"hybrid:{hyde.name.split(':', 1)[1]}", lambda c: [], generates_names=True)
+def fused_with_hyde(name: str, hyde: Method, ctx: Context, fuse: Callable[[list[str], Case], list[str]]) -> Method:
+    """A method that reorders `hyde`'s answer with `fuse(hyde_ranking, case)`; it counts the same
+    answers for ValidRatio (the answer is HyDE's, shared through ctx.memo)."""
+    m = Method(name, lambda c: [], generates_names=True)
 
     def rank(case: Case) -> list[str]:
         before = hyde.answers_with_picks, hyde.valid_answers
-        fused = rrf([hyde.rank(case), bm25.rank(case)])
+        ranked = fuse(hyde.rank(case), case)
         m.answers_with_picks += hyde.answers_with_picks - before[0]
         m.valid_answers += hyde.valid_answers - before[1]
-        ranked = sorted(fused, key=lambda i: -fused[i])
         return _complete(ranked, case) if case.candidates is not None else ranked[: ctx.depth]
 
     m.rank = rank
     return m
+
+
+def make_hybrid(ctx: Context, arg: str | None) -> Method:
+    hyde = make_hyde(ctx, arg)
+    bm25 = make_bm25(ctx, None)
+
+    def fuse(hyde_ranking: list[str], case: Case) -> list[str]:
+        fused = rrf([hyde_ranking, bm25.rank(case)])
+        return sorted(fused, key=lambda i: -fused[i])
+
+    return fused_with_hyde(f"hybrid:{hyde.name.split(':', 1)[1]}", hyde, ctx, fuse)
 
 
 Factory = Callable[[Context, "str | None"], Method]

@@ -6,9 +6,10 @@ import sys
 import time
 from typing import Callable
 
-import numpy as np
 
 from ..errors import BadInput, RecchatError
+from ..retrieval import normalise
+from ..store import arrow_vectors
 from . import methods as M
 from .metrics import bootstrap_ci, means, metrics_for, per_user
 from .protocols import add_candidates, interacted_items, leave_last_out
@@ -43,8 +44,7 @@ def evaluate(
     log = load_interactions(catalog)
     tbl = store.table(catalog).to_arrow().select(["id", "title", "vector"])
     ids = tbl.column("id").to_pylist()
-    vecs = np.array(tbl.column("vector").combine_chunks().flatten().to_numpy(), np.float32).reshape(len(ids), -1)
-    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    vecs = normalise(arrow_vectors(tbl))
 
     split = leave_last_out(log, set(ids), n_users, seed, max_history)
     cases = split.cases
