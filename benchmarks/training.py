@@ -63,14 +63,16 @@ class StepTimer:
 def run_sft(model: str, arm: dict, rows: list[dict], steps: int, outdir: str) -> dict:
     import datasets
 
+    from training import model as tm
     from training import sft
     from training.runs import compact_lm_head
 
     cfg = sft.SFTRunConfig(output_dir=outdir, model_name_or_path=model, max_steps=steps + 1, save_strategy="no",
                            logging_steps=1000, report_to="none", disable_tqdm=True, **arm["args"])
-    ds = datasets.Dataset.from_list([sft.to_prompt_completion(r) for r in rows])
+    tok = tm.load_tokenizer(model)
+    ds = datasets.Dataset.from_list([sft.to_prompt_completion(r, tok) for r in rows])
     timer = StepTimer()
-    tr = sft.build_trainer(cfg, ds, callbacks=[timer.callback()])
+    tr = sft.build_trainer(cfg, ds, tok=tok, callbacks=[timer.callback()])
     with compact_lm_head(cfg.lm_head == "compact"):
         tr.train()
     return _result(arm, timer.times[1:], cfg.per_device_train_batch_size)
@@ -80,15 +82,17 @@ def run_dpo(model: str, arm: dict, rows: list[dict], steps: int, outdir: str) ->
     import datasets
 
     from training import dpo
+    from training import model as tm
     from training.pairs import make_pair
     from training.runs import compact_lm_head
 
     cfg = dpo.DPORunConfig(output_dir=outdir, model_name_or_path=model, sft_adapter=None, max_steps=steps + 1,
                            save_strategy="no", logging_steps=1000, report_to="none", disable_tqdm=True, **arm["args"])
     pairs = [make_pair(str(i), r["system"], r["instruction"], r["response"], r["rejected"], "judge") for i, r in enumerate(rows)]
-    ds = datasets.Dataset.from_list(dpo.to_dpo_rows(pairs))
+    tok = tm.load_tokenizer(model)
+    ds = datasets.Dataset.from_list(dpo.to_dpo_rows(pairs, tok))
     timer = StepTimer()
-    tr = dpo.build_trainer(cfg, ds, callbacks=[timer.callback()])
+    tr = dpo.build_trainer(cfg, ds, callbacks=[timer.callback()], tok=tok)
     with compact_lm_head(cfg.compact_lm_head):
         tr.train()
     return _result(arm, timer.times[1:], cfg.per_device_train_batch_size)

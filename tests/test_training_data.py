@@ -150,6 +150,11 @@ def test_tiny_build(home, tmp_path):
     assert {r["domain"] for r in rows} == {"movies", "news"}
     assert stats["llm"]["rows_tried"] == 3  # the writer is capped
     assert set(stats["by_writer"]) <= {"template", "llm:base"}
+    # a share of the recommendation rows carry the app's CF line, and no rationale names those items
+    cf = [r for r in rows if r["cf_ids"]]
+    assert cf and stats["cf_context_rows"] == len(cf)
+    assert all(r["task"].startswith("recommend") and "<collaborative>" in r["instruction"] for r in cf)
+    assert not any("<collaborative>" in r["instruction"] for r in rows if not r["cf_ids"])
     # no title of a held-out catalog anywhere
     guard, info = held_out_guard(cfg)
     assert info == {"games": 16859, "office": 3459} or all(isinstance(v, int) for v in info.values())

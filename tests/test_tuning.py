@@ -114,13 +114,18 @@ def test_sft_trains_saves_plots_and_resumes(tiny, sft_run):
     for f in ("adapter_model.safetensors", "adapter_config.json", "loss.png", "run.json", "checkpoint-4"):
         assert (out / f).exists(), f
     assert json.loads((out / "run.json").read_text())["train_rows"] == 8
-    # the SFT text is exactly the runtime's chat prompt + response + <end_of_turn>, loss on the response only
+    from training import model as tm
+
+    # the SFT text is what llama.cpp sees (BOS + the runtime's chat prompt) + response + EOS (llama.cpp stops on it)
     row = tiny_model.rows(1)[0]
-    pc = sft.to_prompt_completion(row)
+    tok = tm.load_tokenizer(str(tiny["hf"]))
+    pc = sft.to_prompt_completion(row, tok)
     from recchat.prompts import chat_prompt
 
-    assert pc["prompt"] == chat_prompt(row["system"], row["instruction"])
-    assert pc["completion"] == row["response"] + "<end_of_turn>"
+    assert pc["prompt"] == "<bos>" + chat_prompt(row["system"], row["instruction"])
+    assert pc["completion"] == row["response"] + "<eos>"
+    ids = tok(pc["prompt"] + pc["completion"], add_special_tokens=False).input_ids
+    assert ids[0] == tok.bos_token_id and ids[-1] == tok.eos_token_id and ids.count(tok.bos_token_id) == 1
     # a second run with more steps continues from checkpoint-4, not from zero
     tr2 = sft.main(_sft_cfg(tiny, out, 6))
     steps = [h["step"] for h in tr2.state.log_history if "loss" in h]

@@ -32,6 +32,7 @@ def build_stats(kept: list[dict], all_rows: list[dict], report, plan_info: dict,
         "by_task": _count(kept, "task"),
         "by_language": _count(kept, "language"),
         "by_writer": _count(kept, "writer"),
+        "cf_context_rows": sum(1 for r in kept if r.get("cf_ids")),
         "by_query_writer": _count([r for r in kept if r["query_writer"]], "query_writer"),
         "mix": {d: {"target": round(target.get(d, 0.0), 4), "actual": round(by_domain.get(d, 0) / max(n, 1), 4)}
                 for d in sorted(set(target) | set(by_domain))},

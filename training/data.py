@@ -32,7 +32,7 @@ from .filters import RULES, GemmaTokens, HeldOutGuard, apply_filters
 
 COLUMNS = [
     "system", "instruction", "response", "task", "domain", "catalog", "language", "writer", "query_writer",
-    "score", "row_id", "user", "target_id", "source_ids", "candidate_ids", "query", "rationale",
+    "score", "row_id", "user", "target_id", "source_ids", "candidate_ids", "cf_ids", "query", "rationale",
 ]
 
 
@@ -135,10 +135,11 @@ def main(cfg: DataConfig):
     for r in kept:
         split[split_of(r["group"], cfg.seed, cfg.validation_share)].append({c: r[c] for c in COLUMNS})
     features = datasets.Features({
-        **{c: datasets.Value("string") for c in COLUMNS if c not in ("score", "source_ids", "candidate_ids")},
+        **{c: datasets.Value("string") for c in COLUMNS if c not in ("score", "source_ids", "candidate_ids", "cf_ids")},
         "score": datasets.Value("float64"),
         "source_ids": datasets.Sequence(datasets.Value("string")),
         "candidate_ids": datasets.Sequence(datasets.Value("string")),
+        "cf_ids": datasets.Sequence(datasets.Value("string")),
     })
     dd = DatasetDict({k: Dataset.from_list(v, features=features) for k, v in split.items()})
     out = Path(cfg.output_dir)

@@ -87,6 +87,9 @@ class DataConfig:
     candidates_min: int = 5
     candidates_max: int = 10
     validation_share: float = 0.05
+    cf_share: float = field(default=0.25, metadata={"help": "share of recommendation rows whose prompt carries the CF line "
+                                                             "(item-kNN neighbours from the other half of the users)"})
+    cf_k: int = field(default=5, metadata={"help": "CF neighbours in that line, as in the app"})
     # writers
     writer: str = field(default="llama", metadata={"help": "llama | openai | template"})
     writer_model: str = field(default="base", metadata={"help": "checkpoint name, a GGUF path, or the endpoint's model"})
@@ -119,6 +122,8 @@ class DataConfig:
             raise BadInput("ko_share must be in [0, 1] and validation_share in [0, 1)")
         if not (1 <= self.history_min <= self.history_max and 2 <= self.candidates_min <= self.candidates_max):
             raise BadInput("need 1 <= history_min <= history_max and 2 <= candidates_min <= candidates_max")
+        if not 0.0 <= self.cf_share <= 1.0 or self.cf_k < 1:
+            raise BadInput("cf_share must be in [0, 1] and cf_k at least 1")
         if self.total_rows < 1:
             raise BadInput("total_rows must be positive")
 

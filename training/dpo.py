@@ -11,8 +11,8 @@ line; a killed run resumes from the last checkpoint in `output_dir`.
 
 The policy is the SFT adapter itself, loaded trainable; TRL copies it into a frozen "ref" adapter,
 so the reference model is the SFT model (not the base) and the result is one LoRA adapter of the
-same shape, exported like SFT's. Prompts are `chat_prompt(system, instruction)`; answers end with
-`<end_of_turn>`, as in SFT. CPU speed: `bf16: false`, no gradient checkpointing, and the fused
+same shape, exported like SFT's. Prompts and answers are built as in SFT (`training.model.train_prompt`:
+BOS + `chat_prompt(system, instruction)`; `train_answer`: the answer + EOS). CPU speed: `bf16: false`, no gradient checkpointing, and the fused
 LM head scores only the answer tokens (`compact_lm_head`).
 """
 
@@ -31,7 +31,6 @@ from . import model as tm
 from .pairs import read_pairs
 from .runs import (DEFAULT_TARGETS, compact_lm_head, device_map_for, last_checkpoint, lora_config, plot_callback,
                    quantization_config, run_main, write_record)
-from .sft import END_OF_TURN
 
 
 @dataclass
@@ -72,14 +71,12 @@ class DPORunConfig(DPOConfig):
     seed: int = 42
 
 
-def to_dpo_rows(pairs: list[dict]) -> list[dict]:
-    from recchat.prompts import chat_prompt
-
-    return [{"prompt": chat_prompt(p["system"], p["instruction"]), "chosen": p["chosen"] + END_OF_TURN,
-             "rejected": p["rejected"] + END_OF_TURN} for p in pairs]
+def to_dpo_rows(pairs: list[dict], tok) -> list[dict]:
+    return [{"prompt": tm.train_prompt(tok, p["system"], p["instruction"]), "chosen": tm.train_answer(tok, p["chosen"]),
+             "rejected": tm.train_answer(tok, p["rejected"])} for p in pairs]
 
 
-def load_pairs(cfg: DPORunConfig):
+def load_pairs(cfg: DPORunConfig, tok):
     import datasets
 
     pairs = []
@@ -91,7 +88,7 @@ def load_pairs(cfg: DPORunConfig):
         raise RecchatError(f"no preference pairs in {', '.join(cfg.pairs_path)}"
                            + (f" from sources {cfg.sources}" if cfg.sources else "")
                            + "; make some with python -m training.pairs")
-    ds = datasets.Dataset.from_list(to_dpo_rows(pairs)).shuffle(seed=cfg.seed)
+    ds = datasets.Dataset.from_list(to_dpo_rows(pairs, tok)).shuffle(seed=cfg.seed)
     if cfg.max_pairs:
         ds = ds.select(range(min(cfg.max_pairs, len(ds))))
     counts: dict[str, int] = {}
@@ -104,10 +101,8 @@ def load_pairs(cfg: DPORunConfig):
     return ds, None, counts
 
 
-def build_trainer(cfg: DPORunConfig, train_ds, eval_ds=None, callbacks=None):
-    tok = tm.load_tokenizer(cfg.model_name_or_path, cfg.model_cache_dir)
-    if END_OF_TURN in tok.get_vocab():
-        tok.eos_token = END_OF_TURN  # answers end like the runtime's stop; TRL appends eos_token otherwise
+def build_trainer(cfg: DPORunConfig, train_ds, eval_ds=None, callbacks=None, tok=None):
+    tok = tok or tm.load_tokenizer(cfg.model_name_or_path, cfg.model_cache_dir)
     model = tm.load_model(cfg.model_name_or_path, cache_dir=cfg.model_cache_dir, dtype=cfg.model_dtype,
                           attn_implementation=cfg.attn_implementation, quantization_config=quantization_config(cfg),
                           device_map=device_map_for(cfg))
@@ -126,11 +121,12 @@ def build_trainer(cfg: DPORunConfig, train_ds, eval_ds=None, callbacks=None):
 
 
 def main(cfg: DPORunConfig):
-    train, ev, counts = load_pairs(cfg)
+    tok = tm.load_tokenizer(cfg.model_name_or_path, cfg.model_cache_dir)
+    train, ev, counts = load_pairs(cfg, tok)
     if ev is not None and cfg.eval_strategy == "no":
         cfg.eval_strategy, cfg.eval_steps = "steps", cfg.eval_steps or cfg.save_steps
     print(f"DPO on {len(train)} pairs {counts}" + (f", eval on {len(ev)}" if ev is not None else ""), file=sys.stderr)
-    trainer = build_trainer(cfg, train, ev, [plot_callback(f"DPO {Path(cfg.output_dir).name}")])
+    trainer = build_trainer(cfg, train, ev, [plot_callback(f"DPO {Path(cfg.output_dir).name}")], tok)
     ckpt = last_checkpoint(cfg.output_dir)
     if ckpt:
         print(f"resuming from {ckpt}", file=sys.stderr)

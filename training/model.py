@@ -108,6 +108,24 @@ def load_tokenizer(name_or_path: str, cache_dir: str | None = None):
     return tok
 
 
+def train_prompt(tok, system: str, instruction: str) -> str:
+    """The runtime's chat prompt as llama.cpp feeds it: BOS first. llama.cpp adds BOS to every prompt,
+    and Gemma without it is a different model (the base's completion NLL on our data: 2.89 without,
+    1.95 with), so training must see it too; TRL tokenizes with add_special_tokens=False."""
+    from recchat.prompts import chat_prompt
+
+    return (tok.bos_token or "") + chat_prompt(system, instruction)
+
+
+def train_answer(tok, response: str) -> str:
+    """A response as a training target, ended by the tokenizer's EOS, which llama.cpp stops on.
+
+    Not `<end_of_turn>`: the Gemma 3 270M base gives it p ~ 1e-15 after an answer (`<eos>`: ~0.009),
+    far beyond what a LoRA learns in a CPU budget; training on it left the adapter unable to stop
+    and spent a third of the loss on that one token."""
+    return response + (tok.eos_token or "")
+
+
 def load_model(
     name_or_path: str,
     *,

@@ -169,6 +169,24 @@ def recommend_rationale(
     return " ".join(out)
 
 
+_CF_EN = [
+    "People with the same taste also went for {shared} titles.",
+    "Others who liked these moved on to {shared} picks.",
+    "Similar fans also chose {shared} ones.",
+]
+_CF_KO = [
+    "비슷한 취향의 사람들도 {shared} 쪽을 골랐습니다.",
+    "같은 항목을 좋아한 사람들은 {shared} 작품으로 넘어갔습니다.",
+]
+
+
+def cf_sentence(shared: list[str], lang: str, rng: random.Random) -> str:
+    """The collaborative hint put into words: qualities the CF neighbours share with the target."""
+    if lang == "ko":
+        return rng.choice(_CF_KO).format(shared="·".join(shared[:2]))
+    return rng.choice(_CF_EN).format(shared=_en_list(shared[:2]))
+
+
 def _audience_sentence(q: Qualities, lang: str, rng: random.Random) -> list[str]:
     if not q.audience or rng.random() < 0.4:
         return []

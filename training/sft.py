@@ -11,9 +11,10 @@ Usage:
 Every field of `SFTRunConfig` (ours + all of TRL's `SFTConfig`) can be set in the YAML and overridden
 on the command line. A killed run started again resumes from the last checkpoint in `output_dir`.
 
-What the model sees is exactly what the runtime feeds it: the prompt is
+What the model sees is exactly what the runtime feeds it: the prompt is BOS +
 `recchat.prompts.chat_prompt(system, instruction)`, the completion the row's `response` (the
-`format_response` shape) followed by `<end_of_turn>`; the loss is on the completion only.
+`format_response` shape) followed by the tokenizer's EOS, which llama.cpp stops on
+(`training.model.train_prompt` / `train_answer`); the loss is on the completion only.
 
 Speed on CPU (see benchmarks/training.py): bf16 is emulated here (~15x slower), so `bf16: false`;
 gradient checkpointing is off (it recomputes the forward pass); and `lm_head: logits_to_keep`
@@ -38,9 +39,6 @@ from recchat.errors import RecchatError
 from . import model as tm
 from .runs import (DEFAULT_TARGETS, compact_lm_head, device_map_for, last_checkpoint, lora_config, plot_callback,
                    quantization_config, run_main, write_record)
-
-END_OF_TURN = "<end_of_turn>"
-
 
 @dataclass
 class SFTRunConfig(SFTConfig):
@@ -81,19 +79,18 @@ class SFTRunConfig(SFTConfig):
     logging_steps: int = 5
     save_steps: int = 50
     save_total_limit: int | None = 2
-    eos_token: str | None = END_OF_TURN
+    eos_token: str | None = field(default=None, metadata={"help": "the token answers end with (default: the tokenizer's EOS)"})
     completion_only_loss: bool | None = True
     dataloader_num_workers: int = 0
     seed: int = 42
 
 
-def to_prompt_completion(row: dict) -> dict:
-    from recchat.prompts import chat_prompt
+def to_prompt_completion(row: dict, tok) -> dict:
+    return {"prompt": tm.train_prompt(tok, row["system"], row["instruction"]),
+            "completion": tm.train_answer(tok, row["response"])}
 
-    return {"prompt": chat_prompt(row["system"], row["instruction"]), "completion": row["response"] + END_OF_TURN}
 
-
-def load_rows(path: str, split: str | None, limit: int | None, seed: int):
+def load_rows(path: str, split: str | None, limit: int | None, seed: int, tok):
     """A split of the instruction data as prompt/completion rows."""
     import datasets
 
@@ -121,14 +118,15 @@ def load_rows(path: str, split: str | None, limit: int | None, seed: int):
         raise RecchatError(f"{p} lacks column(s) {sorted(missing)}; expected training/data.py's rows")
     if limit:
         ds = ds.shuffle(seed=seed).select(range(min(limit, len(ds))))
-    return ds.map(to_prompt_completion, remove_columns=ds.column_names)
+    return ds.map(to_prompt_completion, fn_kwargs={"tok": tok}, remove_columns=ds.column_names)
 
 
 def drop_long(ds, tok, max_length: int | None):
     """Drop rows whose prompt + completion exceed max_length tokens (truncation would cut the response)."""
     if ds is None or not max_length:
         return ds, 0
-    lens = ds.map(lambda b: {"_n": [len(x) for x in tok([p + c for p, c in zip(b["prompt"], b["completion"])]).input_ids]},
+    lens = ds.map(lambda b: {"_n": [len(x) for x in tok([p + c for p, c in zip(b["prompt"], b["completion"])],
+                                                         add_special_tokens=False).input_ids]},
                   batched=True, remove_columns=ds.column_names)["_n"]
     keep = [i for i, n in enumerate(lens) if n <= max_length]
     return ds.select(keep), len(lens) - len(keep)
@@ -183,10 +181,12 @@ def main(cfg: SFTRunConfig):
     tok = tm.load_tokenizer(cfg.model_name_or_path, cfg.model_cache_dir)
     if cfg.eos_token and cfg.eos_token not in tok.get_vocab():
         raise RecchatError(f"the tokenizer has no {cfg.eos_token!r} token; set --eos_token to its end-of-turn token")
-    train = load_rows(cfg.dataset_path, cfg.train_split, cfg.max_train_samples, cfg.seed)
+    if cfg.eos_token:
+        tok.eos_token = cfg.eos_token  # what answers end with (TRL sets the same on its copy)
+    train = load_rows(cfg.dataset_path, cfg.train_split, cfg.max_train_samples, cfg.seed, tok)
     if train is None or len(train) == 0:
         raise RecchatError(f"{cfg.dataset_path} has no {cfg.train_split!r} rows")
-    ev = load_rows(cfg.dataset_path, cfg.eval_split, cfg.max_eval_samples, cfg.seed) if cfg.eval_split else None
+    ev = load_rows(cfg.dataset_path, cfg.eval_split, cfg.max_eval_samples, cfg.seed, tok) if cfg.eval_split else None
     train, dropped = drop_long(train, tok, cfg.max_length)
     ev, _ = drop_long(ev, tok, cfg.max_length)
     if ev is not None and len(ev) and cfg.eval_strategy == "no":

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from recchat.cf.context import cf_line
 from recchat.prompts import build_instruction, format_response, system_prompt
 from recchat.schema import Item
 from recchat.textnorm import normalize_title
 
+from . import cf_rows
 from . import rationales as R
 from .data_config import TASKS, DataConfig
 from .features import Qualities, ko, qualities, term_in
@@ -50,6 +52,12 @@ class CatalogData:
     _quals: dict[str, Qualities] = field(default_factory=dict)
 
     common: set[str] = field(default_factory=set)  # terms most of the catalog shares: they tell nothing
+    _cf: dict | None = None  # half -> item-kNN (training/cf_rows.py), fitted on first use
+
+    def cf_models(self) -> dict:
+        if self._cf is None:
+            self._cf = cf_rows.fit_halves(self.seqs)
+        return self._cf
 
     def q(self, item_id: str) -> Qualities:
         if item_id not in self._quals:
@@ -151,6 +159,8 @@ def _apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
 
 def row_id(spec: dict) -> str:
     core = {k: spec[k] for k in ("catalog", "task", "language", "user", "history", "target", "candidates")}
+    if spec.get("cf"):
+        core["cf"] = spec["cf"]  # only when present: rows without the CF line keep their ids
     return hashlib.sha1(json.dumps(core, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -259,7 +269,23 @@ def plan(cfg: DataConfig, cats: dict[str, CatalogData]) -> tuple[list[dict], dic
     llm_ids = set(random.Random(cfg.seed).sample(sorted(uniq), n_llm)) if n_llm else set()
     for s in specs:
         s["llm"] = s["row_id"] in llm_ids
-    return specs, {"target_mix": mix, "planned_by_domain": per_domain}
+    n_cf = _add_cf_context(specs, cats, cfg)
+    return specs, {"target_mix": mix, "planned_by_domain": per_domain, "cf_context_rows": n_cf}
+
+
+def _add_cf_context(specs: list[dict], cats: dict[str, CatalogData], cfg: DataConfig) -> int:
+    """Give a seeded `cf_share` of the recommendation rows the CF line (after the LLM sample is drawn,
+    so adding it changes no other row). Rows whose history has no co-consumed neighbour stay plain."""
+    n = 0
+    for s in specs:
+        if not s["task"].startswith("recommend") or _rng(cfg.seed, "cf", s["row_id"]).random() >= cfg.cf_share:
+            continue
+        ids = cf_rows.cf_neighbours(cats[s["catalog"]].cf_models(), s["user"], s["history"], cfg.cf_k)
+        if ids:
+            s["cf"] = ids
+            s["row_id"] = row_id(s)
+            n += 1
+    return n
 
 
 # --------------------------------------------------------------------------- building a row
@@ -318,7 +344,8 @@ def build_row(spec: dict, cats: dict[str, CatalogData], writer=None, score_thres
     task, mode = spec["task"].split("_")
     title = lambda i: cd.items[i].title  # noqa: E731
     target = spec["target"]
-    involved = [title(i) for i in (target, *spec["history"], *spec["candidates"])]
+    cf_ids = list(spec.get("cf") or [])
+    involved = [title(i) for i in (target, *spec["history"], *spec["candidates"], *cf_ids)]
     q = _scrub(cd.q(target), involved)
     use_llm = bool(spec.get("llm")) and writer is not None
     row = {"query_writer": "", "llm_query_reject": "", "llm_rationale_reject": ""}
@@ -355,6 +382,17 @@ def build_row(spec: dict, cats: dict[str, CatalogData], writer=None, score_thres
         k = hist_counts[loc[0][0]] if loc else 0
         top = [x for x in (_localize(t, lang, display) for t, _ in hist_counts.most_common(6)) if x][:3]
         rationale = R.recommend_rationale(q, shared, k, top, len(spec["history"]), lang, rng)
+        if cf_ids:  # what people with this taste went on to like, as qualities the target has too
+            cf_counts: Counter = Counter()
+            for c in cf_ids:
+                hq = _scrub(cd.q(c), involved)
+                cf_counts.update(_overlap_terms(hq))
+                display.update(_display(hq))
+            cf_terms = [t for t in sorted((t for t in tgt_terms if cf_counts[t] > 0), key=lambda t: -cf_counts[t])]
+            cf_shared = [x for x in (_localize(t, lang, display) for t in cf_terms) if x and x not in shared][:2]
+            if cf_shared:
+                rationale += " " + R.cf_sentence(cf_shared, lang, rng)
+                shared = shared + cf_shared
     writer_name = "template"
     if use_llm:
         cand = R.clean_output(writer.complete(R.rationale_prompt(R.fact_line(q, lang, shared), lang)))
@@ -379,7 +417,8 @@ def build_row(spec: dict, cats: dict[str, CatalogData], writer=None, score_thres
     row.update({
         "row_id": spec["row_id"],
         "system": system_prompt(lang),
-        "instruction": build_instruction(task, lang, query=query, history=hist_titles or None, candidates=cand_titles),
+        "instruction": build_instruction(task, lang, query=query, history=hist_titles or None, candidates=cand_titles,
+                                         cf_context=cf_line([title(i) for i in cf_ids], lang, cd.kind)),
         "response": format_response(rationale, picks, lang, listwise=mode == "listwise"),
         "rationale": rationale,
         "query": query,
@@ -392,6 +431,7 @@ def build_row(spec: dict, cats: dict[str, CatalogData], writer=None, score_thres
         "target_id": target,
         "source_ids": list(spec["history"]),
         "candidate_ids": list(spec["candidates"]),
+        "cf_ids": cf_ids,
         "group": f"{cd.name}/user/{spec['user']}" if task == "recommend" else f"{cd.name}/item/{target}",
     })
     return row

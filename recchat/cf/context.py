@@ -55,16 +55,22 @@ def cf_context(catalog: str, history_ids: list[str], k: int = 5, language: str =
 
     store = get_store()
     rows = store.get(catalog, ids)
-    titles = [_short(r["title"]) for r in rows if r.get("title")]
-    if not titles:
-        return ""
-    if language == "ko":
-        return _LEAD["ko"] + "; ".join(titles) + "."
-    if domain is None:
+    titles = [r["title"] for r in rows if r.get("title")]
+    if titles and language != "ko" and domain is None:
         try:
             domain = store.info(catalog).domain
         except Exception:
             domain = None
+    return cf_line(titles, language, domain)
+
+
+def cf_line(titles: list[str], language: str = "en", domain: str | None = None) -> str:
+    """The one wording of the CF line, shared by the app and the training rows (training/cf_rows.py)."""
+    titles = [_short(t) for t in titles if t]
+    if not titles:
+        return ""
+    if language == "ko":
+        return _LEAD["ko"] + "; ".join(titles) + "."
     return _LEAD["en"].format(v=_VERB_EN.get(domain or "", "liked")) + "; ".join(titles) + "."
 
 
