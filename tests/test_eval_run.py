@@ -87,6 +87,11 @@ def test_eval_full_baselines_end_to_end(tiny, tmp_path):
     earlier = _log().groupby("user").size() - 1
     assert res["n_cold"] == sum(int(earlier[u] <= 5) for u in res["users"])
     assert set(res["results_cold"]) == set(res["methods"])
+    assert res["n_warm"] == res["n_users"] - res["n_cold"]  # the two slices split the sample
+    if res["n_warm"] and res["n_cold"]:
+        for m in res["methods"]:  # the overall figure is the users-weighted mean of the slices
+            both = (res["results_cold"][m]["mrr@10"] * res["n_cold"] + res["results_warm"][m]["mrr@10"] * res["n_warm"])
+            assert abs(both / res["n_users"] - res["results"][m]["mrr@10"]) < 1e-9
     assert res["significance"]["correction"].startswith("holm")
     assert {p["metric"] for p in res["significance"]["pairs"]} == set(res["metrics"])
     assert len(res["significance"]["pairs"]) == 6 * 5  # 4 methods -> 6 pairs, 5 metrics

@@ -33,14 +33,15 @@ def save(res: dict, directory: Path | None = None) -> Path:
 
 
 def tables(res: dict):
-    """The main table and the cold-slice table (rich)."""
+    """The main table and the cold- and warm-slice tables (rich)."""
     from rich.table import Table
 
     out = []
     lt = letters(res["methods"])
     for suffix, title in (("", f"{res['catalog']} · {res['protocol']} · {res['n_users']} users · seed {res['seed']}"),
-                          ("_cold", f"cold slice (≤5 history items): {res['n_cold']} users")):
-        results, sig = res["results" + suffix], res["significance" + suffix]
+                          ("_cold", f"cold slice (≤5 history items): {res['n_cold']} users"),
+                          ("_warm", f"warm slice (>5 history items): {res.get('n_warm', 0)} users")):
+        results, sig = res.get("results" + suffix), res.get("significance" + suffix)
         if not results:
             continue
         t = Table(title=title, title_justify="left")
@@ -92,15 +93,17 @@ def footnotes(res: dict) -> list[str]:
 def markdown(res: dict) -> str:
     """The main table as Markdown, for the README (marks as in the terminal table)."""
     lt = letters(res["methods"])
-    head = ["", "method"] + [label(m) for m in res["metrics"]] + ["cold " + label(res["metrics"][0])]
+    first = res["metrics"][0]
+    head = ["", "method"] + [label(m) for m in res["metrics"]] + ["cold " + label(first), "warm " + label(first)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for n in res["methods"]:
         cells = [lt[n], n]
         for m in res["metrics"]:
             marks = "".join(sorted(lt[b] for b in beaten(res["significance"], n, m)))
             cells.append(f"{res['results'][n][m]:.3f}" + (f"<sup>{marks}</sup>" if marks else ""))
-        cold = res["results_cold"].get(n)
-        cells.append(f"{cold[res['metrics'][0]]:.3f}" if cold else "–")
+        for sl in ("results_cold", "results_warm"):
+            r = (res.get(sl) or {}).get(n)
+            cells.append(f"{r[first]:.3f}" if r else "–")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -84,14 +84,15 @@ def evaluate(
 
     metrics = metrics_for(protocol)
     cold_users = {c.user for c in cases if c.cold}
+    warm_users = {c.user for c in cases if not c.cold}
     out = {
         "catalog": catalog, "protocol": protocol, "n_users": len(cases), "seed": seed,
         "requested_users": n_users, "eligible_users": split.eligible_users, "max_history": max_history,
-        "n_cold": len(cold_users), "cold_definition": "users with <= 5 earlier items",
+        "n_cold": len(cold_users), "cold_definition": "users with <= 5 earlier items", "n_warm": len(warm_users),
         "catalog_items": info.items, "embedder": info.embedder, "metrics": metrics,
         "methods": [m.name for m in run_methods]
     }
-    for suffix, users in (("", {c.user for c in cases}), ("_cold", cold_users)):
+    for suffix, users in (("", {c.user for c in cases}), ("_cold", cold_users), ("_warm", warm_users)):
         targets = {c.user: c.target for c in cases if c.user in users}
         if not targets:  # no cold users in this sample: nothing to report, not zeros
             out["results" + suffix], out["ci95" + suffix], out["significance" + suffix] = {}, {}, {}
