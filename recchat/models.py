@@ -13,6 +13,8 @@ tuning work. Users add their own in RECCHAT_HOME/models.yaml:
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +44,15 @@ class Checkpoint(BaseModel):
         p = Path(self.adapter)
         return p if p.is_absolute() else CHECKPOINTS_DIR / p
 
+    def cache_tag(self) -> str:
+        """The adapter as caches must see it: its path and a hash of its bytes, so generations of an
+        adapter re-exported to the same path are never served from the old one's cache ("None" for none)."""
+        p = self.adapter_path()
+        if p is None or not p.exists():
+            return str(p)
+        st = p.stat()
+        return f"{p}#{_file_sha256(str(p), st.st_mtime_ns, st.st_size)[:16]}"
+
     def problem(self) -> str | None:
         """Why this checkpoint can't load, or None."""
         try:
@@ -60,6 +71,15 @@ class Checkpoint(BaseModel):
     @property
     def available(self) -> bool:
         return self.problem() is None
+
+
+@functools.lru_cache(maxsize=32)
+def _file_sha256(path: str, mtime_ns: int, size: int) -> str:  # mtime and size make a changed file a new key
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _is_gguf(p: Path) -> bool:

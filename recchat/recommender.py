@@ -158,7 +158,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         if req.cache:
             from .gencache import get_cache
 
-            ckey = get_cache().key(prompt=prompt, checkpoint=ckpt.name, adapter=str(ckpt.adapter_path()),
+            ckey = get_cache().key(prompt=prompt, checkpoint=ckpt.name, adapter=ckpt.cache_tag(),
                                    repeat_penalty=s.repeat_penalty, **gen_kw)
             cached = get_cache().get(ckey)
         if cached is not None:
