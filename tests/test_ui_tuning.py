@@ -29,6 +29,9 @@ def test_next_prompt_gives_five_answers_and_compare_shape(home):
     out = ui_tuning.compare_api("a scary movie set in space", "", "movies")
     assert set(out) == {"base", "sft", "dpo"}
     assert out["base"]["checkpoint"] == "base" and len(out["base"]["items"]) == 10
-    for ck in ("sft", "dpo"):
-        assert "items" in out[ck] or "error" in out[ck]
+    for ck in ("sft", "dpo"):  # the shipped adapters are committed, so they must answer
+        assert "error" not in out[ck], out[ck]
+        assert len(out[ck]["items"]) == 10
+    # the adapters are really applied: the tuned answer is not the base model's
+    assert out["sft"]["rationale"] != out["base"]["rationale"]
     json.dumps(out)
