@@ -193,7 +193,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         if cf_model is not None:
             rank_kw = {**rank_kw, "k": max(50, 5 * k)}  # a deeper pool for the CF fusion to reorder
         rows, scores = rank(store, catalog, user_vec=user_vec, hyde_vec=hyde_vec,
-                            fts_text=fts_text, llm_order=llm_order, **rank_kw)
+                            fts_text=fts_text, llm_order=llm_order, pick_weight=s.pick_weight, **rank_kw)
         if cf_model is not None:
             rows, scores = _cf_fuse(store, catalog, cf_model, rows, [r["id"] for r in hist_rows],
                                     req.candidates, exclusion, req.drop_terms, k, req.cf_weight)

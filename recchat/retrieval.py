@@ -148,6 +148,7 @@ def rank(
     drop_terms: list[str] | None = None,
     llm_order: list[str] | None = None,
     fts_weight: float | None = None,
+    pick_weight: float = 0.0,
 ) -> tuple[list[dict], dict[str, float]]:
     """Fused, filtered, deduplicated rows (best first) and their fused scores."""
     pool_k = max(50, 5 * k) + len(exclusion.ids) + len(exclusion.title_norms)
@@ -167,9 +168,9 @@ def rank(
             order = np.argsort(-(mat @ normalise(vec)), kind="stable")
             rankings.append([cand_rows[i]["id"] for i in order])
             weights.append(w)
-        if llm_order:
+        if llm_order and pick_weight > 0:
             rankings.append([i for i in llm_order if i in rows])
-            weights.append(0.5)
+            weights.append(pick_weight)
     else:
         for vec, w in ((user_vec, 1.0), (hyde_vec, 1.0)):
             if vec is None:

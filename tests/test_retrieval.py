@@ -83,3 +83,14 @@ def test_rank_candidates_only_and_drop_terms(tiny):
     rows, _ = rank(tiny, "tiny", user_vec=q, hyde_vec=None, fts_text="", k=8, exclusion=Exclusion(),
                    drop_terms=["horror"])
     assert not {"5", "8"} & {r["id"] for r in rows}
+
+
+def test_model_picks_among_candidates_count_only_with_a_pick_weight(tiny):
+    e = get_embedder()
+    q = e.embed_queries(["scary space monster"])[0]
+    kw = dict(user_vec=q, hyde_vec=None, fts_text="", k=3, exclusion=Exclusion(), candidates=["4", "5", "7"],
+              llm_order=["7"])
+    ignored, _ = rank(tiny, "tiny", **kw)  # default 0: retrieval's order, the pick changes nothing
+    assert ignored[0]["id"] == "5"
+    trusted, _ = rank(tiny, "tiny", pick_weight=0.5, **kw)  # 0.5/61 outweighs any single-list rank gap
+    assert trusted[0]["id"] == "7"
