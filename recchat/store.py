@@ -30,6 +30,7 @@ REGISTRY = "_registry"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 ANN_THRESHOLD = 50_000  # below this, exact search is fast enough (measured in benchmarks/retrieval.py)
 EMBED_BATCH = 64
+REVALIDATE_S = 2.0  # how stale a process's view of the registry may get (another process may rebuild)
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -75,6 +76,7 @@ class CatalogStore:
         self._lock = threading.RLock()
         self._tables: dict[str, tuple[Any, CatalogInfo]] = {}  # name -> (open table, its registry info)
         self._title_index: dict[str, dict[str, list[str]]] = {}
+        self._checked: dict[str, float] = {}  # name -> when its registry row was last read (monotonic)
 
     # ------------------------------------------------------------------ registry
     def _table_names(self) -> list[str]:
@@ -278,16 +280,41 @@ class CatalogStore:
 
     # ------------------------------------------------------------------ read
     def _open(self, name: str) -> tuple[Any, CatalogInfo]:
-        """(table, registry info), opened once and kept until this store rebuilds or removes the catalog:
-        requests then read neither the registry nor the table list again."""
+        """(table, registry info), kept open between requests. Another process (`recchat catalog build`
+        or `add` beside a running app) may switch the catalog to a new version and drop the old one,
+        so the registry is read again once `REVALIDATE_S` has passed, and a new version is opened."""
         with self._lock:
-            if name not in self._tables:
+            now = time.monotonic()
+            cached = self._tables.get(name)
+            if cached is not None and now - self._checked.get(name, 0.0) < REVALIDATE_S:
+                return cached
+            try:
                 info = self.info(name)
+            except UnknownCatalog:
+                self._tables.pop(name, None)
+                self._title_index.pop(name, None)
+                raise  # removed elsewhere: say so rather than serve a table about to vanish
+            if cached is None or cached[1].table != info.table:
                 self._tables[name] = (self.db.open_table(info.table), info)
+                self._title_index.pop(name, None)
+            self._checked[name] = now
             return self._tables[name]
 
     def table(self, name: str):
         return self._open(name)[0]
+
+    def _read(self, name: str, fn: Callable[[Any], Any]) -> Any:
+        """fn(open table); if it fails because another process just replaced and dropped that version
+        (inside the REVALIDATE_S window), reopen the current version and try once more."""
+        tbl = self.table(name)
+        try:
+            return fn(tbl)
+        except Exception:
+            with self._lock:
+                self._checked[name] = float("-inf")
+            if self.table(name) is tbl:
+                raise  # same version: a real error
+            return fn(self.table(name))
 
     def check_embedder(self, name: str, embedder: Embedder) -> None:
         info = self._open(name)[1]
@@ -298,19 +325,27 @@ class CatalogStore:
             )
 
     def vector_search(self, name: str, vector: np.ndarray, k: int, where: str | None = None) -> list[dict]:
-        q = self.table(name).search(np.asarray(vector, np.float32)).metric("cosine").limit(k)
-        q = tune_query(q, n=self.count(name))  # ANN settings by size; exact search ignores them
-        if where:
-            q = q.where(where, prefilter=True)
-        return q.select(["id", "title", "title_norm", "text", "metadata", "vector", "_distance"]).to_list()
+        def search(tbl):
+            q = tbl.search(np.asarray(vector, np.float32)).metric("cosine").limit(k)
+            q = tune_query(q, n=self.count(name))  # ANN settings by size; exact search ignores them
+            if where:
+                q = q.where(where, prefilter=True)
+            return q.select(["id", "title", "title_norm", "text", "metadata", "vector", "_distance"]).to_list()
+
+        return self._read(name, search)
 
     def text_search(self, name: str, text: str, k: int) -> list[dict]:
         text = _fts_safe(text)
         if not text:
             return []
-        try:
-            q = self.table(name).search(text, query_type="fts").limit(k)
+        def search(tbl):
+            q = tbl.search(text, query_type="fts").limit(k)
             return q.select(["id", "title", "title_norm", "text", "metadata", "vector", "_score"]).to_list()
+
+        try:
+            return self._read(name, search)
+        except UnknownCatalog:
+            raise
         except Exception:
             return []  # a query the FTS parser rejects just contributes nothing
 
@@ -318,22 +353,18 @@ class CatalogStore:
         if not ids:
             return []
         quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
-        rows = (
-            self.table(name)
-            .search()
-            .where(f"id IN ({quoted})")
-            .select(["id", "title", "title_norm", "text", "metadata", "vector"])
-            .limit(len(ids) * 2 + 10)
-            .to_list()
-        )
+        rows = self._read(name, lambda tbl: tbl.search().where(f"id IN ({quoted})")
+                          .select(["id", "title", "title_norm", "text", "metadata", "vector"])
+                          .limit(len(ids) * 2 + 10).to_list())
         by_id = {r["id"]: r for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     def title_index(self, name: str) -> dict[str, list[str]]:
         """normalised title -> ids, for matching pasted histories and excluding consumed items."""
         with self._lock:
+            self.table(name)  # revalidates first: a new version drops the old index
             if name not in self._title_index:
-                t = self.table(name).to_arrow().select(["id", "title_norm"]).to_pylist()
+                t = self._read(name, lambda tbl: tbl.to_arrow().select(["id", "title_norm"]).to_pylist())
                 idx: dict[str, list[str]] = {}
                 for r in t:
                     idx.setdefault(r["title_norm"], []).append(r["id"])

@@ -77,3 +77,40 @@ def test_remove(empty_home):
     st.build("gone", _items(3), get_embedder())
     st.remove("gone")
     assert not st.exists("gone")
+
+
+def test_a_rebuild_in_another_process_is_served_without_restart(empty_home, monkeypatch):
+    """The app (one store) keeps serving while `recchat catalog build` (another store on the same
+    database, as in another process) replaces the catalog and drops the old version."""
+    from recchat.store import CatalogStore
+
+    monkeypatch.setattr(store_mod, "REVALIDATE_S", 0.0, raising=False)
+    app, builder = get_store(), None
+    app.build("c", _items(3), get_embedder())
+    q = get_embedder().embed_queries(["item number 1"])[0]
+    assert {h["id"] for h in app.vector_search("c", q, 10)} == {"0", "1", "2"}
+    assert "item 1" in app.title_index("c")
+
+    builder = CatalogStore(app.uri)
+    builder.build("c", _items(5, "new"), get_embedder())  # drops the version the app had open
+    assert len({h["id"] for h in app.vector_search("c", q, 10)}) == 5
+    assert "item 1new" in app.title_index("c") and "item 1" not in app.title_index("c")
+    assert app.count("c") == 5
+
+    builder.remove("c")
+    with pytest.raises(UnknownCatalog):
+        app.vector_search("c", q, 10)
+
+
+def test_a_request_inside_the_revalidation_window_reopens_a_dropped_version(empty_home):
+    """Default window: the first request after another process dropped the open version still works."""
+    from recchat.store import CatalogStore
+
+    app = get_store()
+    app.build("c", _items(3), get_embedder())
+    q = get_embedder().embed_queries(["item number 1"])[0]
+    assert len(app.vector_search("c", q, 10)) == 3
+    CatalogStore(app.uri).build("c", _items(4, "new"), get_embedder())
+    assert len(app.vector_search("c", q, 10)) == 4  # at once, not after REVALIDATE_S
+    assert [r["id"] for r in app.get("c", ["3"])] == ["3"]
+    assert app.text_search("c", "item number", 10)
