@@ -29,12 +29,12 @@ from recchat.errors import RecchatError
 
 from . import model as tm
 from .pairs import read_pairs
-from .runs import (DEFAULT_TARGETS, compact_lm_head, device_map_for, last_checkpoint, lora_config, plot_callback,
+from .runs import (LoraFields, compact_lm_head, device_map_for, last_checkpoint, lora_config, plot_callback,
                    quantization_config, run_main, write_record)
 
 
 @dataclass
-class DPORunConfig(DPOConfig):
+class DPORunConfig(DPOConfig, LoraFields):
     model_name_or_path: str = field(default=tm.BASE_ALIAS, metadata={"help": "the SFT adapter's base model"})
     model_cache_dir: str | None = None
     model_dtype: str = "float32"
@@ -44,16 +44,7 @@ class DPORunConfig(DPOConfig):
     sources: list[str] = field(default_factory=list, metadata={"help": "keep only these sources (judge, label, feedback, compare)"})
     eval_share: float = 0.05
     max_pairs: int | None = None
-    # a fresh LoRA (no sft_adapter) or QLoRA
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.05
-    lora_target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGETS))
-    use_rslora: bool = False
-    load_in_4bit: bool = False
-    bnb_4bit_quant_type: str = "nf4"
-    bnb_4bit_compute_dtype: str = "bfloat16"
-    use_bnb_nested_quant: bool = True
+    # a fresh LoRA (no sft_adapter) or QLoRA: runs.LoraFields
     compact_lm_head: bool = field(default=True, metadata={"help": "score only answer tokens in the LM head (CPU speed)"})
     # Trainer / TRL defaults for CPU
     output_dir: str = "runs/dpo"

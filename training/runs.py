@@ -6,12 +6,27 @@ import json
 from contextlib import contextmanager
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from recchat.errors import RecchatError
 
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+@dataclass
+class LoraFields:
+    """The LoRA / QLoRA settings of SFTRunConfig and DPORunConfig (mixed into TRL's configs)."""
+
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    lora_target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGETS))
+    use_rslora: bool = False
+    load_in_4bit: bool = False
+    bnb_4bit_quant_type: str = "nf4"
+    bnb_4bit_compute_dtype: str = "bfloat16"
+    use_bnb_nested_quant: bool = True
 
 
 def parse(config_cls, argv: list[str] | None = None):

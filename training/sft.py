@@ -37,11 +37,11 @@ from trl import SFTConfig, SFTTrainer
 from recchat.errors import RecchatError
 
 from . import model as tm
-from .runs import (DEFAULT_TARGETS, compact_lm_head, device_map_for, last_checkpoint, lora_config, plot_callback,
+from .runs import (LoraFields, compact_lm_head, device_map_for, last_checkpoint, lora_config, plot_callback,
                    quantization_config, run_main, write_record)
 
 @dataclass
-class SFTRunConfig(SFTConfig):
+class SFTRunConfig(SFTConfig, LoraFields):
     # ---- model
     model_name_or_path: str = field(default=tm.BASE_ALIAS, metadata={"help": "recchat:base (the packaged GGUF), a path, or a Hub id"})
     model_cache_dir: str | None = field(default=None, metadata={"help": "where recchat:base is converted (default RECCHAT_HOME/models/hf)"})
@@ -53,16 +53,7 @@ class SFTRunConfig(SFTConfig):
     eval_split: str | None = "validation"
     max_train_samples: int | None = None
     max_eval_samples: int | None = 200
-    # ---- LoRA / QLoRA
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.05
-    lora_target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGETS))
-    use_rslora: bool = False
-    load_in_4bit: bool = False
-    bnb_4bit_quant_type: str = "nf4"
-    bnb_4bit_compute_dtype: str = "bfloat16"
-    use_bnb_nested_quant: bool = True
+    # ---- LoRA / QLoRA: runs.LoraFields
     # ---- speed
     lm_head: str = field(default="logits_to_keep", metadata={
         "help": "how the loss meets the 262k-vocab head: logits_to_keep (only labelled positions, our loss), "
