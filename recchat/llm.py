@@ -35,10 +35,40 @@ class GenStats:
         return (self.gen_tokens - 1) / self.decode_s
 
 
+_log_callback = None  # kept referenced: llama.cpp calls it from C
+
+
+def _quiet_llama_logs() -> None:
+    """Only llama.cpp's errors reach stderr (all of it with RECCHAT_LLAMA_VERBOSE=1).
+
+    llama-cpp-python 0.3.x maps ggml's log levels from an older enum (WARN is 3 now, which it reads as
+    ERROR), so with verbose=False every load still printed SWA-cache and LoRA-buffer warnings into
+    `recchat ask` output."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import ctypes
+    import sys
+
+    import llama_cpp
+
+    verbose = os.environ.get("RECCHAT_LLAMA_VERBOSE", "") not in ("", "0", "false")
+    error_level = 4  # ggml_log_level: 1 debug, 2 info, 3 warn, 4 error, 5 continuation
+
+    @llama_cpp.llama_log_callback
+    def callback(level, text, user_data):
+        if verbose or level == error_level:
+            print(text.decode("utf-8", "replace"), end="", flush=True, file=sys.stderr)
+
+    _log_callback = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+
 def load_llama(ckpt: Checkpoint, n_ctx: int | None = None, n_threads: int | None = None):
     """A llama.cpp context for a checkpoint (model + optional LoRA adapter)."""
     from llama_cpp import Llama
 
+    _quiet_llama_logs()
     s = get_settings()
     model_path = ckpt.model_path()
     adapter = ckpt.adapter_path()

@@ -92,3 +92,18 @@ def test_corrupt_gguf_names_the_file_and_the_fix(home, capsys, monkeypatch):
 def test_console_script_is_installed():
     r = subprocess.run([sys.executable, "-m", "recchat.cli", "--help"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "ask" in r.stdout and "models" in r.stdout
+
+
+@pytest.mark.slow
+def test_ask_prints_no_llama_cpp_log_noise(home):
+    """Loading a LoRA checkpoint used to print ~30 llama.cpp warnings (SWA cache, buffer fallbacks) into
+    `recchat ask`'s output: llama-cpp-python reads ggml's WARN level as ERROR. A fresh process, so the
+    model really loads here."""
+    import os
+
+    r = subprocess.run([sys.executable, "-m", "recchat.cli", "ask", "a scary movie set in space", "--checkpoint", "sft",
+                        "--max-tokens", "8"], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "RECCHAT_HOME": str(home)})
+    assert r.returncode == 0, r.stderr
+    assert "rationale:" in r.stdout
+    assert "llama_" not in r.stderr + r.stdout and "buft" not in r.stderr
