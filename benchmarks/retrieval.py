@@ -39,9 +39,10 @@ RESULTS = ROOT / "benchmarks" / "results"
 def real_vectors(from_dbs: list[str], dim: int = 384) -> np.ndarray:
     """Every distinct real e5 passage vector we have: bundled seeds + embedding caches."""
     keys: dict[str, np.ndarray] = {}
+    from recchat.catalog import read_seed
+
     for p in sorted((ROOT / "catalogs" / "data").glob("*/vectors.e5.npz")):
-        z = np.load(p)
-        for k, v in zip(z["keys"].tolist(), z["vectors"].astype(np.float32)):
+        for k, v in zip(*read_seed(p)):
             keys.setdefault(k, v)
     for uri in from_dbs:
         import lancedb
@@ -114,7 +115,7 @@ def timed_search(tbl, queries: np.ndarray, k: int, exact: bool, cfg=None) -> tup
     ids, ms = [], []
     for q in queries:
         t0 = time.perf_counter()
-        b = tbl.search(q).metric("cosine").limit(k).select(["rid"])
+        b = tbl.search(q).metric("cosine").limit(k).select(["rid", "_distance"])
         b = b.bypass_vector_index() if exact else tune_query(b, cfg, n=tbl.count_rows())
         rows = b.to_arrow().column("rid").to_pylist()
         ms.append((time.perf_counter() - t0) * 1000)

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.skipif(not SEED.exists(), reason="movies seed vectors n
 
 
 def _real(n: int) -> np.ndarray:
-    v = np.load(SEED)["vectors"][:n].astype(np.float32)
+    from recchat.catalog import read_seed
+
+    v = read_seed(SEED)[1][:n]
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 

@@ -164,3 +164,28 @@ def test_books_builds_from_its_shipped_vectors_with_no_data_dir(empty_home, monk
     assert first[1] == first[2] == 10000  # every vector came from the seed: nothing embedded
     a = answer(AskRequest(query="a wizard boy at a magic school", catalog="books", use_llm=False))
     assert any("Harry Potter" in r.title for r in a.items[:5]), [r.title for r in a.items[:5]]
+
+
+def test_int8_seed_keeps_the_vectors_and_halves_the_file(empty_home, monkeypatch, tmp_path):
+    import numpy as np
+
+    import recchat.catalog as cat
+    from recchat.embedder import get_embedder
+    from recchat.schema import Item
+    from recchat.store import arrow_vectors, get_store
+
+    monkeypatch.setattr(cat, "seed_path", lambda name, emb: tmp_path / f"{name}.{emb}.npz")
+    items = [Item(id=str(i), title=f"제목 {i}", text=f"headline {i} about topic {i % 5} 뉴스 {i * 7}") for i in range(300)]
+    get_store().build("mini", items, get_embedder(), language="ko")
+    exact = arrow_vectors(get_store().table("mini").to_arrow())
+    fp16 = cat.save_seed("mini").stat().st_size
+    p = cat.save_seed("mini", int8=True)
+    assert p.stat().st_size < 0.7 * fp16
+    keys, vecs = cat.read_seed(p)
+    assert len(keys) == 300 and vecs.dtype == np.float32
+    cos = (vecs * exact).sum(1) / np.linalg.norm(vecs, axis=1)
+    assert cos.min() > 0.9999
+    q = get_embedder().embed_queries(["topic 3 뉴스"])[0]
+    # scores move by far less than real items differ (these synthetic ones differ by a number only)
+    assert np.abs(exact @ q - vecs @ q).max() < 2e-3
+    assert set(cat.load_seed("mini", get_embedder().name)) == set(keys)
