@@ -106,7 +106,8 @@ _STOP = set(
 
 
 def _terms(text: str) -> set[str]:
-    return {w for w in re.findall(r"[\w']+", text.lower()) if len(w) >= 3 and w not in _STOP}
+    # numbers are no evidence: a pasted "Finding Nemo (2003)" made every 2003 item "match: 2003"
+    return {w for w in re.findall(r"[\w']+", text.lower()) if len(w) >= 3 and w not in _STOP and not w.isdigit()}
 
 
 def evidence_for(row: dict, query_terms: set[str], limit: int = 140) -> str:

@@ -94,3 +94,13 @@ def test_model_picks_among_candidates_count_only_with_a_pick_weight(tiny):
     assert ignored[0]["id"] == "5"
     trusted, _ = rank(tiny, "tiny", pick_weight=0.5, **kw)  # 0.5/61 outweighs any single-list rank gap
     assert trusted[0]["id"] == "7"
+
+
+def test_evidence_names_shared_words_not_years():
+    from recchat.retrieval import _terms, evidence_for
+
+    terms = _terms("Finding Nemo (2003), Toy Story (1995): animated adventures")
+    assert terms == {"finding", "nemo", "toy", "story", "animated", "adventures"}
+    row = {"text": "Brother Bear (2003) | genres: Animation, Adventure | tags: animated, bears"}
+    assert evidence_for(row, terms) == "matches: animated"
+    assert evidence_for({"text": "Elf (2003) | genres: Comedy"}, terms) == "Elf (2003) | genres: Comedy"
