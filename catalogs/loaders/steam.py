@@ -41,7 +41,8 @@ def load_steam(manifest, data_dir: Path | None) -> LoadResult:
                 "publisher": clean(r.get("publisher")), "release_date": clean(r.get("release_date")),
                 "price": clean(r.get("price")), "url": clean(r.get("url"))}
         items.append(Item(id=gid, title=title, language="en", domain="games",
-                          text=item_text(title, ("genres", genres), ("tags", tags[:8]),
+                          # tags repeat the genres on most games: embed only the ones that add something
+                          text=item_text(title, ("genres", genres), ("tags", [t for t in tags if t not in genres][:8]),
                                          ("developer", meta["developer"])),
                           metadata={k: v for k, v in meta.items() if v not in ("", [], None)}))
         for n in (norm_name(r.get("app_name")), norm_name(title)):
