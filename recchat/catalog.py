@@ -142,8 +142,9 @@ def list_catalogs() -> list[dict[str, Any]]:
 def build_bundled_in_background() -> threading.Thread | None:
     """Build the bundled catalogs that aren't built yet, one after another, off the request path.
 
-    `books` ships its vectors (seconds); `news-ko` embeds 45k headlines (minutes): the app serves
-    `movies` meanwhile and each catalog appears in the dropdown once it is built.
+    Both ship their vectors, so this takes seconds (a loader change without a refreshed seed would
+    embed instead: minutes); the app serves `movies` meanwhile and each catalog appears in the
+    dropdown once it is built.
     """
     todo = [n for n, m in manifests().items() if m.bundled and not get_store().exists(n)]
     if not todo:
