@@ -189,3 +189,24 @@ def test_int8_seed_keeps_the_vectors_and_halves_the_file(empty_home, monkeypatch
     # scores move by far less than real items differ (these synthetic ones differ by a number only)
     assert np.abs(exact @ q - vecs @ q).max() < 2e-3
     assert set(cat.load_seed("mini", get_embedder().name)) == set(keys)
+
+
+def test_news_ko_builds_from_its_shipped_vectors_and_answers_in_korean(empty_home, monkeypatch):
+    """The bundled Korean catalog: 45k headlines from the shipped int8 vectors, nothing embedded."""
+    from recchat.catalog import build, seed_path
+    from recchat.recommender import AskRequest, answer
+    from recchat.settings import reset_settings
+
+    if not seed_path("news-ko", "e5").exists():
+        pytest.skip("news-ko seed vectors not shipped")
+    monkeypatch.setenv("RECCHAT_DATA_DIR", str(empty_home / "no-data"))
+    reset_settings()
+    seen = []
+    info = build("news-ko", progress=lambda d, t, what: seen.append((what, d, t)))
+    assert info.items == 45654 and info.language == "ko"
+    first = next(s for s in seen if s[0] == "embedding")
+    assert first[1] == first[2]  # every vector came from the seed
+    a = answer(AskRequest(query="반도체 수출 관련 경제 뉴스", catalog="news-ko", use_llm=False, top_k=5))
+    assert a.language == "ko" and len(a.items) == 5
+    assert all(any("\uac00" <= ch <= "\ud7a3" for ch in r.title) for r in a.items)
+    assert sum("반도체" in r.title or "수출" in r.title for r in a.items) >= 3, [r.title for r in a.items]
