@@ -148,20 +148,27 @@ def test_korean_query_on_news_ko_returns_korean_sports_headlines(empty_home):
     assert top.count("스포츠") >= 2, [(r.title, r.metadata) for r in a.items[:5]]
 
 
-def test_books_builds_from_its_shipped_vectors_with_no_data_dir(empty_home, monkeypatch):
+def build_from_seed_with_no_data_dir(name, home, monkeypatch):
+    """Build a bundled catalog with no data dir; (its info, how many vectors came from the seed)."""
     from recchat.catalog import build, seed_path
-    from recchat.recommender import AskRequest, answer
     from recchat.settings import reset_settings
 
-    if not seed_path("books", "e5").exists():
-        pytest.skip("books seed vectors not shipped")
-    monkeypatch.setenv("RECCHAT_DATA_DIR", str(empty_home / "no-data"))
+    if not seed_path(name, "e5").exists():
+        pytest.skip(f"{name} seed vectors not shipped")
+    monkeypatch.setenv("RECCHAT_DATA_DIR", str(home / "no-data"))
     reset_settings()
     seen = []
-    info = build("books", progress=lambda d, t, what: seen.append((what, d, t)))
-    assert info.items == 10000 and not info.has_interactions
+    info = build(name, progress=lambda d, t, what: seen.append((what, d, t)))
     first = next(s for s in seen if s[0] == "embedding")
-    assert first[1] == first[2] == 10000  # every vector came from the seed: nothing embedded
+    assert first[1] == first[2]  # every vector came from the seed: nothing embedded
+    return info, first[1]
+
+
+def test_books_builds_from_its_shipped_vectors_with_no_data_dir(empty_home, monkeypatch):
+    from recchat.recommender import AskRequest, answer
+
+    info, seeded = build_from_seed_with_no_data_dir("books", empty_home, monkeypatch)
+    assert info.items == seeded == 10000 and not info.has_interactions
     a = answer(AskRequest(query="a wizard boy at a magic school", catalog="books", use_llm=False))
     assert any("Harry Potter" in r.title for r in a.items[:5]), [r.title for r in a.items[:5]]
 
@@ -193,19 +200,10 @@ def test_int8_seed_keeps_the_vectors_and_halves_the_file(empty_home, monkeypatch
 
 def test_news_ko_builds_from_its_shipped_vectors_and_answers_in_korean(empty_home, monkeypatch):
     """The bundled Korean catalog: 45k headlines from the shipped int8 vectors, nothing embedded."""
-    from recchat.catalog import build, seed_path
     from recchat.recommender import AskRequest, answer
-    from recchat.settings import reset_settings
 
-    if not seed_path("news-ko", "e5").exists():
-        pytest.skip("news-ko seed vectors not shipped")
-    monkeypatch.setenv("RECCHAT_DATA_DIR", str(empty_home / "no-data"))
-    reset_settings()
-    seen = []
-    info = build("news-ko", progress=lambda d, t, what: seen.append((what, d, t)))
-    assert info.items == 45654 and info.language == "ko"
-    first = next(s for s in seen if s[0] == "embedding")
-    assert first[1] == first[2]  # every vector came from the seed
+    info, seeded = build_from_seed_with_no_data_dir("news-ko", empty_home, monkeypatch)
+    assert info.items == 45654 and info.language == "ko" and seeded == 45654
     a = answer(AskRequest(query="반도체 수출 관련 경제 뉴스", catalog="news-ko", use_llm=False, top_k=5))
     assert a.language == "ko" and len(a.items) == 5
     assert all(any("\uac00" <= ch <= "\ud7a3" for ch in r.title) for r in a.items)
