@@ -84,8 +84,8 @@ def test_a_rebuild_in_another_process_is_served_without_restart(empty_home, monk
     database, as in another process) replaces the catalog and drops the old version."""
     from recchat.store import CatalogStore
 
-    monkeypatch.setattr(store_mod, "REVALIDATE_S", 0.0, raising=False)
-    app, builder = get_store(), None
+    monkeypatch.setattr(store_mod, "REVALIDATE_S", 0.0)
+    app = get_store()
     app.build("c", _items(3), get_embedder())
     q = get_embedder().embed_queries(["item number 1"])[0]
     assert {h["id"] for h in app.vector_search("c", q, 10)} == {"0", "1", "2"}
