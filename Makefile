@@ -13,6 +13,7 @@ run: install
 	$(PY) app.py
 
 test: install-dev
+	.venv/bin/lint-imports
 	$(PY) -m pytest -q
 
 test-fast: install-dev

@@ -5,7 +5,7 @@
 
 The check behind "`recchat ask` works against each catalog": for each one, a request a user of that
 catalog would type (Korean for the Korean catalogs), through the runtime's real path
-(recchat.recommender.answer: llama.cpp rationale + HyDE retrieval). Reports the top titles, the
+(recchat.chat.pipeline.answer: llama.cpp rationale + HyDE retrieval). Reports the top titles, the
 share of returned titles in the catalog's language (Hangul for `ko`), how many items came back, and
 the timings. Writes benchmarks/results/ask_each.json and prints a table.
 """
@@ -56,8 +56,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--out", default=str(RESULTS / "ask_each.json"))
     a = ap.parse_args(argv)
 
-    from recchat.recommender import AskRequest, answer
-    from recchat.store import get_store
+    from recchat.chat.pipeline import AskRequest, answer
+    from recchat.retrieval.store import get_store
 
     built = {i.name: i for i in get_store().list()}
     names = [n for n in a.catalogs.split(",") if n] or sorted(built)

@@ -40,10 +40,10 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from recchat import catalog
-    from recchat.embedder import get_embedder
-    from recchat.retrieval import Exclusion, normalise, rank
-    from recchat.store import get_store
+    from recchat.catalog import build as catalog
+    from recchat.retrieval.embedder import get_embedder
+    from recchat.retrieval.rank import Exclusion, normalise, rank
+    from recchat.retrieval.store import get_store
 
     catalog.ensure_default()
     store = get_store()

@@ -45,8 +45,8 @@ def raw_llama(prompt: str, stop, max_tokens: int, repeats: int) -> dict:
     """The same GGUF, prompt and sampling, straight through llama-cpp-python."""
     from llama_cpp import Llama
 
-    from recchat.models import base_gguf_path
-    from recchat.settings import get_settings
+    from recchat.llm.checkpoints import base_gguf_path
+    from recchat.core.settings import get_settings
 
     s = get_settings()
     llm = Llama(model_path=str(base_gguf_path()), n_ctx=s.n_ctx, n_threads=s.n_threads or os.cpu_count(),
@@ -83,8 +83,10 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from recchat import catalog, prompts
-    from recchat.recommender import AskRequest, answer
+    from recchat import prompts
+
+    from recchat.catalog import build as catalog
+    from recchat.chat.pipeline import AskRequest, answer
 
     catalog.ensure_default()
     q0 = QUERIES[0]
@@ -100,7 +102,7 @@ def main() -> None:
     P.FEWSHOT_STOP = []
     try:
         for i in range(args.repeats + 1):
-            from recchat.llm import get_pool
+            from recchat.llm.generate import get_pool
 
             pool = get_pool("base")
             llm = pool.acquire()

@@ -39,7 +39,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 def real_vectors(from_dbs: list[str], dim: int = 384) -> np.ndarray:
     """Every distinct real e5 passage vector we have: bundled seeds + embedding caches."""
     keys: dict[str, np.ndarray] = {}
-    from recchat.catalog import read_seed
+    from recchat.catalog.build import read_seed
 
     for p in sorted((ROOT / "catalogs" / "data").glob("*/vectors.e5.npz")):
         for k, v in zip(*read_seed(p)):
@@ -95,7 +95,7 @@ def real_titles(limit: int = 2000) -> list[str]:
 # ----------------------------------------------------------------------------- measurements
 
 def embed_throughput(titles: list[str], batch: int) -> dict:
-    from recchat.embedder import get_embedder
+    from recchat.retrieval.embedder import get_embedder
 
     emb = get_embedder("e5")
     emb.embed_passages(titles[:8])  # warm-up
@@ -110,7 +110,7 @@ def embed_throughput(titles: list[str], batch: int) -> dict:
 
 
 def timed_search(tbl, queries: np.ndarray, k: int, exact: bool, cfg=None) -> tuple[list[list[int]], list[float]]:
-    from recchat.ann import tune_query
+    from recchat.retrieval.ann import tune_query
 
     ids, ms = [], []
     for q in queries:
@@ -149,13 +149,13 @@ def main(argv=None) -> dict:
     import lancedb
     import pyarrow as pa
 
-    from recchat.ann import DEFAULT, AnnConfig, ann_params, create_ann_index
+    from recchat.retrieval.ann import DEFAULT, AnnConfig, ann_params, create_ann_index
 
     res: dict = {"items": a.items, "k": a.k, "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
     real = real_vectors(a.from_db)
     titles = real_titles(max(a.embed_sample, a.queries))
     # queries: real e5 query vectors of real titles (the role the app queries with)
-    from recchat.embedder import get_embedder
+    from recchat.retrieval.embedder import get_embedder
 
     qv = get_embedder("e5").embed_queries(titles[: a.queries])
     if a.embed_sample:

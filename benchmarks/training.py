@@ -63,9 +63,9 @@ class StepTimer:
 def run_sft(model: str, arm: dict, rows: list[dict], steps: int, outdir: str) -> dict:
     import datasets
 
-    from training import model as tm
-    from training import sft
-    from training.runs import compact_lm_head
+    from training.train import model as tm
+    from training.train import sft
+    from training.train.runs import compact_lm_head
 
     cfg = sft.SFTRunConfig(output_dir=outdir, model_name_or_path=model, max_steps=steps + 1, save_strategy="no",
                            logging_steps=1000, report_to="none", disable_tqdm=True, **arm["args"])
@@ -81,10 +81,10 @@ def run_sft(model: str, arm: dict, rows: list[dict], steps: int, outdir: str) ->
 def run_dpo(model: str, arm: dict, rows: list[dict], steps: int, outdir: str) -> dict:
     import datasets
 
-    from training import dpo
-    from training import model as tm
-    from training.pairs import make_pair
-    from training.runs import compact_lm_head
+    from training.train import dpo
+    from training.train import model as tm
+    from training.data.pairs import make_pair
+    from training.train.runs import compact_lm_head
 
     cfg = dpo.DPORunConfig(output_dir=outdir, model_name_or_path=model, sft_adapter=None, max_steps=steps + 1,
                            save_strategy="no", logging_steps=1000, report_to="none", disable_tqdm=True, **arm["args"])

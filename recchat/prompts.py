@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
-from .textnorm import detect_language
+from recchat.core.domains import VERB_EN
+from recchat.core.textnorm import detect_language
 
 Task = Literal["search", "recommend"]
 Mode = Literal["direct", "listwise"]
@@ -305,3 +306,27 @@ def split_response(text: str) -> tuple[str, list[str]]:
     rationale, tail = text[: m.start()].strip(), text[m.end():]
     picks = [_clean_item(p) for p in tail.strip().splitlines() if _clean_item(p)]
     return rationale, picks
+
+
+# ----------------------------------------------------------------------------- collaborative line
+_CF_LEAD = {
+    "en": "People who {v} these also {v}: ",
+    "ko": "이 항목들을 좋아한 사람들이 함께 좋아한 항목: ",
+}
+MAX_CF_TITLE = 80
+
+
+def cf_line(titles: list[str], language: str = "en", domain: str | None = None) -> str:
+    """The one wording of the CF line ("people who watched these also watched: ..."), shared by the app
+    (recchat/cf/context.py) and the training rows (training/data/cf_rows.py)."""
+    titles = [_short(t) for t in titles if t]
+    if not titles:
+        return ""
+    if language == "ko":
+        return _CF_LEAD["ko"] + "; ".join(titles) + "."
+    return _CF_LEAD["en"].format(v=VERB_EN.get(domain or "", "liked")) + "; ".join(titles) + "."
+
+
+def _short(t: str) -> str:
+    t = " ".join(str(t).split())
+    return t if len(t) <= MAX_CF_TITLE else t[: MAX_CF_TITLE - 1].rstrip() + "…"

@@ -19,11 +19,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 def _set_home(path: Path) -> None:
-    from recchat.settings import reset_settings
+    from recchat.core.settings import reset_settings
 
     os.environ["RECCHAT_HOME"] = str(path)
     reset_settings()
-    import recchat.store as store
+    import recchat.retrieval.store as store
 
     store._stores.clear()
 
@@ -38,8 +38,8 @@ def session_home(tmp_path_factory) -> Path:
         (home / "models").mkdir(parents=True, exist_ok=True)
         os.link(cached, home / "models" / cached.name) if _same_fs(cached, home) else shutil.copy(cached, home / "models")
     _set_home(home)
-    from recchat import catalog
-    from recchat.models import base_gguf_path
+    from recchat.catalog import build as catalog
+    from recchat.llm.checkpoints import base_gguf_path
 
     catalog.ensure_default()
     p = base_gguf_path()

@@ -12,14 +12,14 @@ pytestmark = pytest.mark.skipif(not SEED.exists(), reason="movies seed vectors n
 
 
 def _real(n: int) -> np.ndarray:
-    from recchat.catalog import read_seed
+    from recchat.catalog.build import read_seed
 
     v = read_seed(SEED)[1][:n]
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
 def test_params_scale_with_size():
-    from recchat.ann import ann_params
+    from recchat.retrieval.ann import ann_params
 
     small, big = ann_params(2000)["num_partitions"], ann_params(1_000_000)["num_partitions"]
     assert 1 <= small < big <= 4096
@@ -30,7 +30,7 @@ def test_ann_recall_on_real_vectors(tmp_path, kind):
     import lancedb
     import pyarrow as pa
 
-    from recchat.ann import AnnConfig, create_ann_index, tune_query
+    from recchat.retrieval.ann import AnnConfig, create_ann_index, tune_query
 
     v = _real(3000)
     db = lancedb.connect(str(tmp_path))
@@ -54,8 +54,8 @@ def test_ann_recall_on_real_vectors(tmp_path, kind):
 
 
 def test_store_builds_ann_above_threshold_and_searches(empty_home):
-    from recchat.schema import Item
-    from recchat.store import get_store
+    from recchat.core.schema import Item
+    from recchat.retrieval.store import get_store
 
     v = _real(1500)
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from recchat.settings import get_settings
+from recchat.core.settings import get_settings
 
 DATA = get_settings().data_dir
 needs_data = pytest.mark.skipif(DATA is None or not os.path.isdir(DATA),
@@ -19,7 +19,7 @@ WITH_LOGS = {"movies", "movies-100k", "books", "book-crossing", "games", "steam"
 
 
 def test_every_catalog_has_a_manifest():
-    from recchat.catalog import manifests
+    from recchat.catalog.build import manifests
 
     assert set(ALL) <= set(manifests())
 
@@ -27,7 +27,7 @@ def test_every_catalog_has_a_manifest():
 @needs_data
 @pytest.mark.parametrize("name", ALL)
 def test_loader_keeps_95_percent_and_logs_point_at_items(name):
-    from recchat.catalog import load_items
+    from recchat.catalog.build import load_items
 
     m, res = load_items(name, DATA)
     merged = sum(v for k, v in res.dropped.items() if k.startswith("merged"))
@@ -50,7 +50,7 @@ def test_loader_keeps_95_percent_and_logs_point_at_items(name):
 @needs_data
 def test_book_crossing_repairs_shifted_rows():
     from catalogs.loaders.books import read_book_crossing_items
-    from recchat.catalog import manifests
+    from recchat.catalog.build import manifests
 
     rows, counts = read_book_crossing_items(manifests()["book-crossing"].path("items", DATA))
     assert counts["repaired"] > 900  # SOURCES.md: '&amp' + tab shifts columns in some rows
@@ -82,7 +82,7 @@ def test_book_crossing_repair_on_a_hand_made_row(tmp_path):
 
 @needs_data
 def test_steam_logs_match_metadata_by_name():
-    from recchat.catalog import load_items
+    from recchat.catalog.build import load_items
 
     _, res = load_items("steam", DATA)
     merged = res.dropped["merged: steam-200k game matched to its metadata item"]
@@ -97,7 +97,7 @@ def test_steam_logs_match_metadata_by_name():
 
 @needs_data
 def test_games_sequences_keep_history_order():
-    from recchat.catalog import load_items
+    from recchat.catalog.build import load_items
 
     _, res = load_items("games", DATA)
     u0 = res.interactions[res.interactions["user"] == "0"].sort_values("order")
@@ -106,8 +106,8 @@ def test_games_sequences_keep_history_order():
 
 
 def test_bundled_catalogs_load_without_a_data_dir(tmp_path, monkeypatch):
-    from recchat.catalog import load_items
-    from recchat.settings import reset_settings
+    from recchat.catalog.build import load_items
+    from recchat.core.settings import reset_settings
 
     monkeypatch.setenv("RECCHAT_DATA_DIR", str(tmp_path))  # an empty data dir
     reset_settings()
@@ -132,10 +132,10 @@ def test_bundles_carry_a_licence():
 
 def test_korean_query_on_news_ko_returns_korean_sports_headlines(empty_home):
     """A small news-ko subset (embedding is slow here), the real runtime path, a Korean query."""
-    from recchat.catalog import load_items
-    from recchat.embedder import get_embedder
-    from recchat.recommender import AskRequest, answer
-    from recchat.store import get_store
+    from recchat.catalog.build import load_items
+    from recchat.retrieval.embedder import get_embedder
+    from recchat.chat.pipeline import AskRequest, answer
+    from recchat.retrieval.store import get_store
 
     _, res = load_items("news-ko")
     sports = [it for it in res.items if it.metadata["topic"] == "스포츠"][:12]
@@ -150,8 +150,8 @@ def test_korean_query_on_news_ko_returns_korean_sports_headlines(empty_home):
 
 def build_from_seed_with_no_data_dir(name, home, monkeypatch):
     """Build a bundled catalog with no data dir; (its info, how many vectors came from the seed)."""
-    from recchat.catalog import build, seed_path
-    from recchat.settings import reset_settings
+    from recchat.catalog.build import build, seed_path
+    from recchat.core.settings import reset_settings
 
     if not seed_path(name, "e5").exists():
         pytest.skip(f"{name} seed vectors not shipped")
@@ -165,7 +165,7 @@ def build_from_seed_with_no_data_dir(name, home, monkeypatch):
 
 
 def test_books_builds_from_its_shipped_vectors_with_no_data_dir(empty_home, monkeypatch):
-    from recchat.recommender import AskRequest, answer
+    from recchat.chat.pipeline import AskRequest, answer
 
     info, seeded = build_from_seed_with_no_data_dir("books", empty_home, monkeypatch)
     assert info.items == seeded == 10000 and not info.has_interactions
@@ -176,10 +176,11 @@ def test_books_builds_from_its_shipped_vectors_with_no_data_dir(empty_home, monk
 def test_int8_seed_keeps_the_vectors_and_halves_the_file(empty_home, monkeypatch, tmp_path):
     import numpy as np
 
-    import recchat.catalog as cat
-    from recchat.embedder import get_embedder
-    from recchat.schema import Item
-    from recchat.store import arrow_vectors, get_store
+    import recchat.catalog.build as cat
+    from recchat.retrieval.embedder import get_embedder
+    from recchat.core.schema import Item
+    from recchat.retrieval.build import arrow_vectors
+    from recchat.retrieval.store import get_store
 
     monkeypatch.setattr(cat, "seed_path", lambda name, emb: tmp_path / f"{name}.{emb}.npz")
     items = [Item(id=str(i), title=f"제목 {i}", text=f"headline {i} about topic {i % 5} 뉴스 {i * 7}") for i in range(300)]
@@ -200,7 +201,7 @@ def test_int8_seed_keeps_the_vectors_and_halves_the_file(empty_home, monkeypatch
 
 def test_news_ko_builds_from_its_shipped_vectors_and_answers_in_korean(empty_home, monkeypatch):
     """The bundled Korean catalog: 45k headlines from the shipped int8 vectors, nothing embedded."""
-    from recchat.recommender import AskRequest, answer
+    from recchat.chat.pipeline import AskRequest, answer
 
     info, seeded = build_from_seed_with_no_data_dir("news-ko", empty_home, monkeypatch)
     assert info.items == 45654 and info.language == "ko" and seeded == 45654

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 from typer.testing import CliRunner
 
-from recchat.catalog import interactions_path
-from recchat.cli_cf import cf_app
+from recchat.catalog.build import interactions_path
+from recchat.cli.cf import cf_app
 
 runner = CliRunner()
 

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from recchat.cf import available_cf, best_model, cf_context, train_from_interactions
-from recchat.embedder import get_embedder
-from recchat.schema import Item
-from recchat.store import get_store
+from recchat.retrieval.embedder import get_embedder
+from recchat.core.schema import Item
+from recchat.retrieval.store import get_store
 
 TITLES = {"A": "Alpha Quest", "B": "Beta Rising", "C": "Cedar Hollow", "D": "Delta Run", "E": "Echo Park", "G": "Gamma Fall"}
 

@@ -17,7 +17,7 @@ from recchat.cf.data import sequences
 from recchat.cf.itemknn import ItemKNN, Popularity
 from recchat.cf.metrics import full_rank
 from recchat.cf.sasrec import SASRecConfig, fit
-from recchat.errors import BadInput
+from recchat.core.errors import BadInput
 
 FILL = ["C", "D", "E", "F"]
 

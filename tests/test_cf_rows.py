@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from recchat.cf.context import cf_line
-from training import cf_rows
+from recchat.prompts import cf_line
+from training.data import cf_rows
 
 
 def _users(half: int, n: int) -> list[str]:

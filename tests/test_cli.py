@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from recchat import cli
+from recchat.cli import main as cli
 
 
 def run_cli(argv, capsys, stdin=None, monkeypatch=None):
@@ -90,7 +90,7 @@ def test_corrupt_gguf_names_the_file_and_the_fix(home, capsys, monkeypatch):
 
 
 def test_console_script_is_installed():
-    r = subprocess.run([sys.executable, "-m", "recchat.cli", "--help"], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-m", "recchat.cli.main", "--help"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "ask" in r.stdout and "models" in r.stdout
 
 
@@ -101,7 +101,7 @@ def test_ask_prints_no_llama_cpp_log_noise(home):
     model really loads here."""
     import os
 
-    r = subprocess.run([sys.executable, "-m", "recchat.cli", "ask", "a scary movie set in space", "--checkpoint", "sft",
+    r = subprocess.run([sys.executable, "-m", "recchat.cli.main", "ask", "a scary movie set in space", "--checkpoint", "sft",
                         "--max-tokens", "8"], capture_output=True, text=True, timeout=300,
                        env={**os.environ, "RECCHAT_HOME": str(home)})
     assert r.returncode == 0, r.stderr

@@ -54,7 +54,7 @@ def test_hybrid_cf_and_cf_prompt_methods(tiny, tmp_path):  # noqa: F811
 
 def test_cf_tune_saves_the_weight_for_the_app(tiny):  # noqa: F811
     from recchat.cf import train_from_interactions
-    from recchat.cf.base import read_meta
+    from recchat.cf.registry import read_meta
     from recchat.evaluation.cf_methods import tune_fusion
 
     train_from_interactions(_log(), "tiny", models=["itemknn"], progress=False, log=lambda *a: None)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recchat.errors import BadInput
+from recchat.core.errors import BadInput
 from recchat.evaluation import metrics as MX
 from recchat.evaluation.methods import parse_methods, popularity_counts
 from recchat.evaluation.protocols import Case, add_candidates, interacted_items, leave_last_out

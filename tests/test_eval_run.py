@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from recchat.schema import Item
+from recchat.core.schema import Item
 
 GENRES = {
     "space": ("Star", "a space shooter: pilot a starfighter, dogfight alien fleets among the stars"),
@@ -41,9 +41,9 @@ def _log() -> pd.DataFrame:
 
 @pytest.fixture()
 def tiny(empty_home):
-    from recchat.catalog import interactions_path
-    from recchat.embedder import get_embedder
-    from recchat.store import get_store
+    from recchat.catalog.build import interactions_path
+    from recchat.retrieval.embedder import get_embedder
+    from recchat.retrieval.store import get_store
 
     get_store().build("tiny", _items(), get_embedder(), domain="games", has_interactions=True)
     p = interactions_path("tiny")
@@ -53,7 +53,7 @@ def tiny(empty_home):
 
 
 def _cli():
-    from recchat.cli_eval import eval_cmd
+    from recchat.cli.eval import eval_cmd
 
     app = typer.Typer()
     app.command("eval")(eval_cmd)
@@ -141,8 +141,8 @@ def test_eval_unavailable_checkpoint_is_skipped_with_a_reason(tiny, tmp_path):
 
 
 def test_eval_catalog_without_log(empty_home, tmp_path):
-    from recchat.embedder import get_embedder
-    from recchat.store import get_store
+    from recchat.retrieval.embedder import get_embedder
+    from recchat.retrieval.store import get_store
 
     get_store().build("nolog", _items()[:4], get_embedder())
     r = CliRunner().invoke(_cli(), ["eval", "--catalog", "nolog", "--out-dir", str(tmp_path)])

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from training.filters import HeldOutGuard, apply_filters, response_score
+from training.data.filters import HeldOutGuard, apply_filters, response_score
 
 
 def test_score_hand_computed():
@@ -65,7 +65,7 @@ def test_held_out_guard():
 
 
 def test_gemma_tokens_score(home):
-    from training.filters import GemmaTokens
+    from training.data.filters import GemmaTokens
 
     tok = GemmaTokens()
     same = tok("cat cat cat cat")

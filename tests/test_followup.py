@@ -1,4 +1,4 @@
-from recchat.followup import parse_followup
+from recchat.chat.followup import parse_followup
 
 
 def test_not_a_followup_without_a_previous_turn():

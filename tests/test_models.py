@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from recchat.models import Checkpoint
+from recchat.llm.checkpoints import Checkpoint
 
 
 def test_cache_tag_follows_the_adapters_bytes(tmp_path):

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from recchat.quality import THRESHOLD, is_degenerate, repetition_score
+from recchat.core.quality import THRESHOLD, is_degenerate, repetition_score
 
 
 def test_score_on_hand_computed_cases():

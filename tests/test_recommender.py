@@ -2,8 +2,8 @@
 
 import pytest
 
-from recchat.errors import BadInput, UnknownCatalog, UnknownCheckpoint
-from recchat.recommender import AskRequest, answer, run
+from recchat.core.errors import BadInput, UnknownCatalog, UnknownCheckpoint
+from recchat.chat.pipeline import AskRequest, answer, run
 
 pytestmark = pytest.mark.slow
 

@@ -6,10 +6,10 @@ No text links the two, so only collaborative knowledge can put it on top.
 import pandas as pd
 import pytest
 
-from recchat.embedder import get_embedder
-from recchat.recommender import AskRequest, answer
-from recchat.schema import Item
-from recchat.store import get_store
+from recchat.retrieval.embedder import get_embedder
+from recchat.chat.pipeline import AskRequest, answer
+from recchat.core.schema import Item
+from recchat.retrieval.store import get_store
 from tests.test_retrieval import TITLES
 
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from recchat.embedder import get_embedder
-from recchat.retrieval import Exclusion, hyde_vector, rank, rationale_usable, resolve_history, rrf
-from recchat.schema import Item
-from recchat.store import get_store
+from recchat.retrieval.embedder import get_embedder
+from recchat.retrieval.rank import Exclusion, hyde_vector, rank, rationale_usable, resolve_history, rrf
+from recchat.core.schema import Item
+from recchat.retrieval.store import get_store
 
 
 def test_hyde_vector_is_normalised_weighted_mean():
@@ -97,7 +97,7 @@ def test_model_picks_among_candidates_count_only_with_a_pick_weight(tiny):
 
 
 def test_evidence_names_shared_words_not_years():
-    from recchat.retrieval import _terms, evidence_for
+    from recchat.retrieval.rank import _terms, evidence_for
 
     terms = _terms("Finding Nemo (2003), Toy Story (1995): animated adventures")
     assert terms == {"finding", "nemo", "toy", "story", "animated", "adventures"}

@@ -2,11 +2,12 @@
 
 import pytest
 
-import recchat.store as store_mod
-from recchat.embedder import get_embedder
-from recchat.errors import EmbedderMismatch, UnknownCatalog
-from recchat.schema import Item
-from recchat.store import get_store
+import recchat.retrieval.build as build_mod
+import recchat.retrieval.search as search_mod
+from recchat.retrieval.embedder import get_embedder
+from recchat.core.errors import EmbedderMismatch, UnknownCatalog
+from recchat.core.schema import Item
+from recchat.retrieval.store import get_store
 
 
 def _items(n, tag=""):
@@ -35,7 +36,7 @@ class Flaky:
 
 
 def test_failed_rebuild_keeps_old_version_and_resume_skips_done_work(empty_home, monkeypatch):
-    monkeypatch.setattr(store_mod, "EMBED_BATCH", 4)
+    monkeypatch.setattr(build_mod, "EMBED_BATCH", 4)
     st = get_store()
     st.build("c", _items(6), Flaky(None))
     assert st.info("c").items == 6
@@ -82,9 +83,9 @@ def test_remove(empty_home):
 def test_a_rebuild_in_another_process_is_served_without_restart(empty_home, monkeypatch):
     """The app (one store) keeps serving while `recchat catalog build` (another store on the same
     database, as in another process) replaces the catalog and drops the old version."""
-    from recchat.store import CatalogStore
+    from recchat.retrieval.store import CatalogStore
 
-    monkeypatch.setattr(store_mod, "REVALIDATE_S", 0.0)
+    monkeypatch.setattr(search_mod, "REVALIDATE_S", 0.0)
     app = get_store()
     app.build("c", _items(3), get_embedder())
     q = get_embedder().embed_queries(["item number 1"])[0]
@@ -104,7 +105,7 @@ def test_a_rebuild_in_another_process_is_served_without_restart(empty_home, monk
 
 def test_a_request_inside_the_revalidation_window_reopens_a_dropped_version(empty_home):
     """Default window: the first request after another process dropped the open version still works."""
-    from recchat.store import CatalogStore
+    from recchat.retrieval.store import CatalogStore
 
     app = get_store()
     app.build("c", _items(3), get_embedder())

@@ -1,4 +1,4 @@
-from recchat.textnorm import detect_language, normalize_title
+from recchat.core.textnorm import detect_language, normalize_title
 
 
 def test_normalize_title_handles_years_articles_and_punctuation():

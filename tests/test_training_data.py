@@ -10,11 +10,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from recchat.errors import BadInput, RecchatError
+from recchat.core.errors import BadInput, RecchatError
 from recchat.prompts import system_prompt
-from training import rationales as R
-from training.data_config import DataConfig
-from training.features import Qualities
+from training.data import rationales as R
+from training.data.config import DataConfig
+from training.data.features import Qualities
 
 
 def _parse(argv):
@@ -90,8 +90,8 @@ class _Stub(BaseHTTPRequestHandler):
 
 
 def test_openai_writer_against_local_stub(tmp_path):
-    from recchat.gencache import GenCache
-    from training.writers import OpenAIWriter
+    from recchat.llm.gencache import GenCache
+    from training.data.writers import OpenAIWriter
 
     srv = HTTPServer(("127.0.0.1", 0), _Stub)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -117,7 +117,7 @@ def test_openai_writer_against_local_stub(tmp_path):
 def _no_data_dir() -> bool:
     import os
 
-    from recchat.settings import get_settings
+    from recchat.core.settings import get_settings
 
     d = get_settings().data_dir
     return d is None or not os.path.isdir(d)
@@ -136,7 +136,7 @@ def tiny_config(tmp_path, **kw) -> DataConfig:
 @pytest.mark.timeout(300)
 @pytest.mark.skipif(_no_data_dir(), reason="public data sets absent: set RECCHAT_DATA_DIR (histories need the logs)")
 def test_tiny_build(home, tmp_path):
-    from training.data import held_out_guard, main
+    from training.data.build import held_out_guard, main
 
     cfg = tiny_config(tmp_path)
     dd, stats = main(cfg)
@@ -180,11 +180,11 @@ def test_killed_build_resumes_with_the_same_rows(home, tmp_path):
     import sys
     import time
 
-    from training.data import main
+    from training.data.build import main
 
     cfg = tiny_config(tmp_path, total_rows=60, llm_rows=2, catalogs=["movies"], held_out=["office"])
     rows_glob = f"rows-{cfg.rows_key()}-*.jsonl"
-    args = [sys.executable, "-m", "training.data", "--output_dir", cfg.output_dir, "--card_dir", cfg.card_dir,
+    args = [sys.executable, "-m", "training.data.build", "--output_dir", cfg.output_dir, "--card_dir", cfg.card_dir,
             "--seed", "3", "--total_rows", "60", "--catalogs", "movies", "--held_out", "office",
             "--ko_share", "0.4", "--llm_rows", "2", "--n_threads", "2"]
     # a different string-hash seed in every process: rows must not depend on set iteration order

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """A tiny HF checkpoint, its GGUF, and instruction rows."""
-    from training import gguf_io
-    from training import model as tm
+    from training.export import gguf_io
+    from training.train import model as tm
 
     d = tmp_path_factory.mktemp("tiny")
     model_dir = tiny_model.save_tiny(d / "hf")
@@ -37,8 +37,8 @@ def tiny(tmp_path_factory):
 
 
 def _sft_cfg(tiny, out, steps, **kw):
-    from training import sft
-    from training.runs import parse
+    from training.train import sft
+    from training.train.runs import parse
 
     args = ["--model_name_or_path", str(tiny["hf"]), "--dataset_path", str(tiny["rows"]), "--output_dir", str(out),
             "--max_steps", str(steps), "--save_steps", "2", "--logging_steps", "1", "--learning_rate", "3e-2",
@@ -51,7 +51,7 @@ def _sft_cfg(tiny, out, steps, **kw):
 
 @pytest.fixture(scope="module")
 def sft_run(tiny):
-    from training import sft
+    from training.train import sft
 
     out = tiny["dir"] / "sft"
     tr = sft.main(_sft_cfg(tiny, out, 4))
@@ -62,7 +62,7 @@ def test_tiny_tokenizer_matches_llamacpp(tiny):
     """The GGUF writer's vocabulary tokenizes like the HF tokenizer (special tokens, spaces, bytes)."""
     from llama_cpp import Llama
 
-    from training import model as tm
+    from training.train import model as tm
 
     tok = tm.load_tokenizer(str(tiny["hf"]))
     llm = Llama(model_path=str(tiny["gguf"]), n_ctx=256, verbose=False)
@@ -71,7 +71,7 @@ def test_tiny_tokenizer_matches_llamacpp(tiny):
 
 
 def test_base_gguf_greedy_matches_torch(tiny):
-    from training import model as tm
+    from training.train import model as tm
 
     tok = tm.load_tokenizer(str(tiny["hf"]))
     model = tm.load_model(str(tiny["hf"]))
@@ -88,8 +88,8 @@ def test_completion_loss_equals_full_logits_loss(tiny):
     import torch
     import torch.nn.functional as F
 
-    from training import model as tm
-    from training.sft import completion_loss
+    from training.train import model as tm
+    from training.train.sft import completion_loss
 
     tok = tm.load_tokenizer(str(tiny["hf"]))
     model = tm.load_model(str(tiny["hf"]))
@@ -106,7 +106,7 @@ def test_completion_loss_equals_full_logits_loss(tiny):
 
 
 def test_sft_trains_saves_plots_and_resumes(tiny, sft_run):
-    from training import sft
+    from training.train import sft
 
     out, tr = sft_run
     losses = [h["loss"] for h in tr.state.log_history if "loss" in h]
@@ -114,7 +114,7 @@ def test_sft_trains_saves_plots_and_resumes(tiny, sft_run):
     for f in ("adapter_model.safetensors", "adapter_config.json", "loss.png", "run.json", "checkpoint-4"):
         assert (out / f).exists(), f
     assert json.loads((out / "run.json").read_text())["train_rows"] == 8
-    from training import model as tm
+    from training.train import model as tm
 
     # the SFT text is what llama.cpp sees (BOS + the runtime's chat prompt) + response + EOS (llama.cpp stops on it)
     row = tiny_model.rows(1)[0]
@@ -134,8 +134,8 @@ def test_sft_trains_saves_plots_and_resumes(tiny, sft_run):
 
 
 def test_sft_bad_dataset_path_is_one_line(tiny, capsys):
-    from training import sft
-    from training.runs import run_main
+    from training.train import sft
+    from training.train.runs import run_main
 
     with pytest.raises(SystemExit) as e:
         run_main(sft.main, sft.SFTRunConfig, ["--model_name_or_path", str(tiny["hf"]), "--dataset_path",
@@ -149,9 +149,11 @@ def test_dpo_then_export_runs_in_llamacpp(tiny, sft_run):
     """DPO on the SFT adapter, export both to GGUF LoRA, run them in llama.cpp, compare with PyTorch."""
     from llama_cpp import Llama
 
-    from training import dpo, export
-    from training.pairs import make_pair, write_pairs
-    from training.runs import parse
+    from training.train import dpo
+
+    from training.export import adapter as export
+    from training.data.pairs import make_pair, write_pairs
+    from training.train.runs import parse
 
     sft_dir, _ = sft_run
     rows = tiny_model.rows(8)
@@ -178,7 +180,7 @@ def test_dpo_then_export_runs_in_llamacpp(tiny, sft_run):
         assert agr["teacher_forced"]["agreement"] >= 0.9, agr
         assert agr["tokens"] > 0
     # the adapters are really applied: llama.cpp's greedy text differs from the base model's
-    from training import model as tm
+    from training.train import model as tm
 
     plist = tm.check_prompts(2)
     _, base_out = tm.greedy_llamacpp(str(tiny["gguf"]), plist, 12)
@@ -189,8 +191,8 @@ def test_dpo_then_export_runs_in_llamacpp(tiny, sft_run):
 
 
 def test_merged_export_matches_adapter(tiny, sft_run):
-    from training import export
-    from training import model as tm
+    from training.export import adapter as export
+    from training.train import model as tm
 
     sft_dir, _ = sft_run
     ecfg = export.ExportConfig(adapter_dir=str(sft_dir), name="m", mode="merged", base_model=str(tiny["hf"]),

@@ -10,7 +10,7 @@ from recchat.prompts import build_instruction, chat_prompt, system_prompt
 
 
 def test_choose_best_worst_and_ties():
-    from training.pairs import choose
+    from training.data.pairs import choose
 
     assert choose([3, 1, 101, 7, 1]) == (1, 2)  # first of the tied best, the lowest rank is worst
     assert choose([5, 5, 5, 5, 5]) is None
@@ -18,7 +18,7 @@ def test_choose_best_worst_and_ties():
 
 
 def test_split_chat_prompt_round_trip():
-    from training.pairs import split_chat_prompt
+    from training.data.pairs import split_chat_prompt
 
     instr = build_instruction("search", "en", query="a dark heist film")
     assert split_chat_prompt(chat_prompt(system_prompt("en"), instr)) == (system_prompt("en"), instr)
@@ -27,7 +27,7 @@ def test_split_chat_prompt_round_trip():
 
 
 def test_pairs_from_labels_last_decision_wins_and_compare_votes():
-    from training.pairs import pairs_from_labels
+    from training.data.pairs import pairs_from_labels
 
     p = {"system": "S", "instruction": "I"}
     rows = [
@@ -46,7 +46,7 @@ def test_pairs_from_labels_last_decision_wins_and_compare_votes():
 
 
 def test_pairs_from_feedback_needs_an_up_and_a_down():
-    from training.pairs import pairs_from_feedback
+    from training.data.pairs import pairs_from_feedback
 
     items = [{"id": "1", "title": "Alien"}]
     rows = [
@@ -67,7 +67,7 @@ def test_pairs_from_feedback_needs_an_up_and_a_down():
 
 
 def test_read_pairs_skips_bad_lines(tmp_path, capsys):
-    from training.pairs import make_pair, read_pairs, write_pairs
+    from training.data.pairs import make_pair, read_pairs, write_pairs
 
     f = write_pairs([make_pair("1", "S", "I", "good", "bad", "judge")], tmp_path / "p.jsonl")
     with open(f, "a") as fh:
@@ -76,7 +76,7 @@ def test_read_pairs_skips_bad_lines(tmp_path, capsys):
     pairs = read_pairs(f)
     assert [p["chosen"] for p in pairs] == ["good"]
     assert "skipped 2 bad line(s)" in capsys.readouterr().err
-    from recchat.errors import BadInput
+    from recchat.core.errors import BadInput
 
     with pytest.raises(BadInput):
         make_pair("1", "S", "I", "a", "b", "nonsense")
@@ -87,8 +87,8 @@ def test_lora_names_shapes_and_alpha():
     from peft import LoraConfig
     from transformers import Gemma3TextConfig
 
-    from training.gguf_io import llama_alpha, lora_tensors, name_map
-    from recchat.errors import RecchatError
+    from training.export.gguf_io import llama_alpha, lora_tensors, name_map
+    from recchat.core.errors import RecchatError
 
     cfg = Gemma3TextConfig(num_hidden_layers=2, hidden_size=8, intermediate_size=16, head_dim=4, num_attention_heads=2,
                            num_key_value_heads=1, vocab_size=10)
@@ -110,8 +110,8 @@ def test_lora_names_shapes_and_alpha():
 
 
 def test_judge_ranks_the_true_item_over_the_whole_catalog(home):
-    from recchat.store import get_store
-    from training.pairs import hyde_rank
+    from recchat.retrieval.store import get_store
+    from training.data.pairs import hyde_rank
 
     rows = get_store().table("movies").to_arrow().select(["id", "title"]).to_pylist()
     by_title = {r["title"]: r["id"] for r in rows}

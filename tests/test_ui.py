@@ -2,8 +2,11 @@
 
 import json
 
-from recchat.schema import RecItem
-from recchat.ui import _text_of, append_feedback, build_request, cards_html
+from recchat.core.schema import RecItem
+from recchat.app.cards import cards_html
+from recchat.app.web import _text_of
+from recchat.chat.feedback import append_feedback
+from recchat.chat.followup import build_request
 
 
 def _state(task="search", query="a scary movie set in space", history=None):
@@ -46,7 +49,7 @@ def test_message_parts_and_cards_escape_html():
 def test_feedback_appends_jsonl(empty_home):
     append_feedback({"kind": "answer", "liked": True, "prompt": "p"})
     append_feedback({"kind": "item", "liked": False, "prompt": "p"})
-    from recchat.settings import get_settings
+    from recchat.core.settings import get_settings
 
     rows = [json.loads(x) for x in get_settings().feedback_path.read_text().splitlines()]
     assert [r["liked"] for r in rows] == [True, False] and all("ts" in r for r in rows)

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from recchat.errors import BadInput
+from recchat.core.errors import BadInput
 
 FARM = [f"Harvest Valley {i}: a calm farming game with crops, cows and friendly villagers" for i in range(10)]
 SPACE = [f"Star Raider {i}: a fast space shooter with lasers and alien fleets" for i in range(10)]
@@ -35,7 +35,7 @@ def _write_csv(path, rows):
 @pytest.fixture()
 def shop(empty_home, tmp_path):
     """A 30-row CSV uploaded as catalog `shop` (ids generated)."""
-    from recchat.upload import add_catalog
+    from recchat.catalog.upload import add_catalog
 
     info = add_catalog("shop", _write_csv(tmp_path / "shop.csv", _rows()))
     assert info.items == 30
@@ -43,15 +43,15 @@ def shop(empty_home, tmp_path):
 
 
 def _ids(name):
-    from recchat.store import get_store
+    from recchat.retrieval.store import get_store
 
     return sorted(r["id"] for r in get_store().table(name).to_arrow().select(["id"]).to_pylist())
 
 
 def test_refused_uploads_leave_the_earlier_upload_intact(shop, monkeypatch):
-    from recchat.settings import reset_settings
-    from recchat.store import get_store
-    from recchat.upload import add_catalog
+    from recchat.core.settings import reset_settings
+    from recchat.retrieval.store import get_store
+    from recchat.catalog.upload import add_catalog
 
     before = _ids("shop")
     assert len(before) == 30
@@ -87,7 +87,7 @@ def test_refused_uploads_leave_the_earlier_upload_intact(shop, monkeypatch):
 
 
 def test_ids_are_generated_stable_and_the_same_across_formats(shop):
-    from recchat.upload import add_catalog
+    from recchat.catalog.upload import add_catalog
 
     first = _ids("shop")
     df = pd.DataFrame(_rows())
@@ -102,8 +102,8 @@ def test_ids_are_generated_stable_and_the_same_across_formats(shop):
 
 
 def test_given_id_and_title_columns(empty_home, tmp_path):
-    from recchat.store import get_store
-    from recchat.upload import add_catalog
+    from recchat.retrieval.store import get_store
+    from recchat.catalog.upload import add_catalog
 
     p = _write_csv(tmp_path / "c.csv", [{"sku": f"A{i}", "product": t["name"], "blurb": t["description"]}
                                        for i, t in enumerate(_rows()[:5])])
@@ -116,7 +116,7 @@ def test_given_id_and_title_columns(empty_home, tmp_path):
 
 
 def test_ask_answers_from_an_uploaded_catalog(shop):
-    from recchat.recommender import AskRequest, answer
+    from recchat.chat.pipeline import AskRequest, answer
 
     a = answer(AskRequest(query="an Italian cookbook with pasta recipes", catalog="shop", use_llm=False))
     assert a.catalog == "shop" and len(a.items) >= 5
@@ -151,7 +151,7 @@ def test_item_text_cannot_change_the_prompt_structure():
 def test_cli_add_list_show_remove_and_one_line_errors(shop):
     from typer.testing import CliRunner
 
-    from recchat.cli_catalog import catalog_app
+    from recchat.cli.catalog import catalog_app
 
     r = CliRunner()
     res = r.invoke(catalog_app, ["add", "../../etc/x", "--file", str(shop / "shop.csv")])
@@ -174,7 +174,7 @@ def test_cli_add_list_show_remove_and_one_line_errors(shop):
 
 
 def test_csv_ids_keep_leading_zeros(empty_home, tmp_path):
-    from recchat.upload import read_upload
+    from recchat.catalog.upload import read_upload
 
     (tmp_path / "z.csv").write_text("id,title\n007,Bond\n010,Ten\n", encoding="utf-8")
     assert read_upload(tmp_path / "z.csv")["id"].tolist() == ["007", "010"]

@@ -3,7 +3,7 @@
 The tokenizer is SentencePiece-shaped like Gemma's: printable ASCII characters as tokens, spaces
 written as "▁", everything else through byte fallback (<0x..>), and Gemma's turn markers as special
 tokens. With no merges, llama.cpp's SPM tokenizer splits text exactly like the HF one, so the same
-model can be written to GGUF (training.export.write_model_gguf) and run by llama.cpp.
+model can be written to GGUF (training.export.adapter.write_model_gguf) and run by llama.cpp.
 """
 
 from __future__ import annotations

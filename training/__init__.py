@@ -1,1 +1,1 @@
-"""Training: instruction data (training.data), SFT, DPO and export of LoRA adapters for llama.cpp."""
+"""Training: instruction data (training.data.build), SFT, DPO and export of LoRA adapters for llama.cpp."""

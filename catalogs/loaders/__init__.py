@@ -1,4 +1,4 @@
-"""Loaders: each reads one public data set into the one schema (`recchat.schema.Item`).
+"""Loaders: each reads one public data set into the one schema (`recchat.core.schema.Item`).
 
 A loader takes (manifest, data_dir) and returns a LoadResult that counts what it read, kept and
 dropped and why, so no item is lost silently.
@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from recchat.schema import Item
+from recchat.core.schema import Item
 
 
 @dataclass
@@ -47,14 +47,3 @@ def read_table(path, fmt: str = "csv", **kw) -> pd.DataFrame:
     ds = load_dataset(fmt, data_files=str(path), split="train", **kw)
     return ds.to_pandas()
 
-
-def dedupe_items(items: list[Item], dropped: Counter) -> list[Item]:
-    seen: set[str] = set()
-    out = []
-    for it in items:
-        if it.id in seen:
-            dropped["duplicate id"] += 1
-            continue
-        seen.add(it.id)
-        out.append(it)
-    return out

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from recchat.schema import Item
-
-from . import LoadResult, dedupe_items
-from ._util import read_str, clean, item_text, optional_path
+from catalogs.loaders import LoadResult
+from catalogs.loaders.fields import clean, collect_items, item_text, optional_path, read_str
+from recchat.core.schema import Item
 
 
 def _known(res: LoadResult, inter: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -28,15 +27,11 @@ def load_games(manifest, data_dir: Path | None) -> LoadResult:
     df = read_str(manifest.path("items", data_dir), sep="\t")
     id_col, title_col = df.columns[0], df.columns[1]  # RecBole headers: item_id:token, title:token_seq
     dropped: Counter = Counter()
-    items = []
-    for iid, title in zip(df[id_col], df[title_col]):
-        title = clean(title)
-        if not title:
-            dropped["empty title"] += 1
-            continue
-        items.append(Item(id=str(iid).strip(), title=title, text=title, language="en", domain="games",
-                          metadata={"source": "Amazon Video Games"}))
-    items = dedupe_items(items, dropped)
+    items = collect_items(
+        zip(df[id_col], df[title_col]), lambda r: clean(r[1]),
+        lambda r, title: Item(id=str(r[0]).strip(), title=title, text=title, language="en", domain="games",
+                              metadata={"source": "Amazon Video Games"}),
+        dropped)
     res = LoadResult(items=items, read=len(df), dropped=dropped)
     ipath = optional_path(manifest, "sequences", data_dir)
     if ipath is None:
@@ -74,22 +69,20 @@ def load_minionerec(manifest, data_dir: Path | None) -> LoadResult:
     # the field names, so this file is read with the json module
     with open(manifest.path("items", data_dir), encoding="utf-8") as f:
         raw: dict = json.load(f)
-    dropped: Counter = Counter()
-    items = []
     domain = manifest.domain
-    for iid, rec in raw.items():
-        title = clean(rec.get("title"))
-        if not title:
-            dropped["empty title"] += 1
-            continue
+
+    def item(row: tuple[str, dict], title: str) -> Item:
+        iid, rec = row
         brand, desc = clean(rec.get("brand")), _desc(rec.get("description"))
         cats = clean(rec.get("categories"))
-        items.append(Item(id=str(iid), title=title,
-                          text=item_text(title, ("brand", brand), ("", desc[:200])),
-                          language="en", domain=domain,
-                          metadata={k: v for k, v in {"brand": brand, "description": desc[:1000],
-                                                      "categories": cats}.items() if v}))
-    items = dedupe_items(items, dropped)
+        return Item(id=str(iid), title=title,
+                    text=item_text(title, ("brand", brand), ("", desc[:200])),
+                    language="en", domain=domain,
+                    metadata={k: v for k, v in {"brand": brand, "description": desc[:1000],
+                                                "categories": cats}.items() if v})
+
+    dropped: Counter = Counter()
+    items = collect_items(raw.items(), lambda row: clean(row[1].get("title")), item, dropped)
     res = LoadResult(items=items, read=len(raw), dropped=dropped)
     frames = []
     for role in ("valid", "test"):  # time-split: every valid row precedes the test rows

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from recchat.schema import Item
-
-from . import LoadResult, dedupe_items
-from ._util import read_str, as_list, clean, item_text, optional_path
+from catalogs.loaders import LoadResult
+from catalogs.loaders.fields import as_list, clean, collect_items, item_text, optional_path, read_str
+from recchat.core.schema import Item
 
 
 def _num(v):
@@ -26,24 +25,22 @@ def _num(v):
 
 def load_anime(manifest, data_dir: Path | None) -> LoadResult:
     df = read_str(manifest.path("anime", data_dir))
-    dropped: Counter = Counter()
-    items = []
-    by_key: dict[tuple[str, str], str] = {}
-    for r in df.to_dict("records"):
-        title = clean(r["name"])
-        if not title:
-            dropped["empty title"] += 1
-            continue
+    by_key: dict[tuple[str, str], str] = {}  # (name, type) and (name, '') -> the first MAL id
+
+    def item(r: dict, title: str) -> Item:
         genres, kind = as_list(r["genre"]), clean(r["type"])
         meta = {"genres": genres, "type": kind, "episodes": clean(r["episodes"]),
                 "rating": _num(r["rating"]), "members": _num(r["members"])}
         aid = clean(r["anime_id"])
-        items.append(Item(id=aid, title=title, language="en", domain="anime",
-                          text=item_text(title, ("type", kind), ("genres", genres)),
-                          metadata={k: v for k, v in meta.items() if v not in ("", [], None)}))
+        it = Item(id=aid, title=title, language="en", domain="anime",
+                  text=item_text(title, ("type", kind), ("genres", genres)),
+                  metadata={k: v for k, v in meta.items() if v not in ("", [], None)})
         by_key.setdefault((title, kind), aid)
         by_key.setdefault((title, ""), aid)
-    items = dedupe_items(items, dropped)
+        return it
+
+    dropped: Counter = Counter()
+    items = collect_items(df.to_dict("records"), lambda r: clean(r["name"]), item, dropped)
     res = LoadResult(items=items, read=len(df), dropped=dropped)
     ipath = optional_path(manifest, "log_items", data_dir)
     if ipath is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import html
 import re
 from collections import Counter
@@ -10,10 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from recchat.schema import Item
-
-from . import LoadResult, dedupe_items, read_table
-from ._util import clean, item_text, optional_path
+from catalogs.loaders import LoadResult, read_table
+from catalogs.loaders.fields import clean, collect_items, item_text, optional_path
+from recchat.core.schema import Item
 
 
 def _year(v) -> int | None:
@@ -26,13 +24,8 @@ def _year(v) -> int | None:
 
 def load_goodbooks(manifest, data_dir: Path | None) -> LoadResult:
     books = read_table(manifest.path("books", data_dir), "csv")
-    dropped: Counter = Counter()
-    items = []
-    for r in books.itertuples():
-        title = clean(r.title) or clean(getattr(r, "original_title", ""))
-        if not title:
-            dropped["empty title"] += 1
-            continue
+
+    def item(r, title: str) -> Item:
         authors = [a.strip() for a in clean(r.authors).split(",") if a.strip()]
         year = _year(r.original_publication_year)
         meta = {"authors": authors, "year": year, "isbn": clean(getattr(r, "isbn", "")),
@@ -40,9 +33,12 @@ def load_goodbooks(manifest, data_dir: Path | None) -> LoadResult:
                 "language_code": clean(getattr(r, "language_code", "")),
                 "image_url": clean(getattr(r, "image_url", ""))}
         text = item_text(title, ("by", authors), ("year", year or ""))
-        items.append(Item(id=str(int(r.book_id)), title=title, text=text, language="en", domain="books",
-                          metadata={k: v for k, v in meta.items() if v not in ("", None, [])}))
-    items = dedupe_items(items, dropped)
+        return Item(id=str(int(r.book_id)), title=title, text=text, language="en", domain="books",
+                    metadata={k: v for k, v in meta.items() if v not in ("", None, [])})
+
+    dropped: Counter = Counter()
+    items = collect_items(books.itertuples(), lambda r: clean(r.title) or clean(getattr(r, "original_title", "")),
+                          item, dropped)
     res = LoadResult(items=items, read=len(books), dropped=dropped)
     # tags.csv holds only tag names; the book->tag table (book_tags.csv) was too large to be served
     res.notes.append("tags.csv not joined: it has no book ids (book_tags.csv is absent from the data dir)")
@@ -118,20 +114,17 @@ def load_book_crossing(manifest, data_dir: Path | None) -> LoadResult:
     dropped: Counter = Counter()
     if counts["bad field count"]:
         dropped["unrepairable field count"] = counts["bad field count"]
-    items = []
-    for r in rows:
-        title = clean(r["Book-Title"])
-        if not title:
-            dropped["empty title"] += 1
-            continue
+
+    def item(r: dict, title: str) -> Item:
         author, publisher, year = clean(r["Book-Author"]), clean(r["Publisher"]), _year(r["Year-Of-Publication"])
         meta = {"isbn": clean(r["ISBN"]), "author": author, "publisher": publisher, "year": year,
                 "image_url": clean(r["Image-URL-M"])}
-        items.append(Item(id=clean(r["Book_ID"]), title=title,
-                          text=item_text(title, ("by", author), ("publisher", publisher), ("year", year or "")),
-                          language="en", domain="books",
-                          metadata={k: v for k, v in meta.items() if v not in ("", None)}))
-    items = dedupe_items(items, dropped)
+        return Item(id=clean(r["Book_ID"]), title=title,
+                    text=item_text(title, ("by", author), ("publisher", publisher), ("year", year or "")),
+                    language="en", domain="books",
+                    metadata={k: v for k, v in meta.items() if v not in ("", None)})
+
+    items = collect_items(rows, lambda r: clean(r["Book-Title"]), item, dropped)
     res = LoadResult(items=items, read=counts["read"], dropped=dropped)
     res.notes.append(f"{counts['repaired']} rows repaired (';' turned into a tab had shifted the columns)")
     hpath = optional_path(manifest, "history", data_dir)

@@ -7,10 +7,9 @@ import io
 from collections import Counter
 from pathlib import Path
 
-from recchat.schema import Item
-
-from . import LoadResult, dedupe_items
-from ._util import read_str, clean, optional_path
+from catalogs.loaders import LoadResult
+from catalogs.loaders.fields import clean, collect_items, optional_path, read_str
+from recchat.core.schema import Item
 
 
 def load_ynat(manifest, data_dir: Path | None) -> LoadResult:
@@ -21,16 +20,11 @@ def load_ynat(manifest, data_dir: Path | None) -> LoadResult:
         t = read_str(tpath)
         topics = dict(zip(t["topic_idx"], t["topic"]))
     dropped: Counter = Counter()
-    items = []
-    for r in df.to_dict("records"):
-        title = clean(r["title"])
-        if not title:
-            dropped["empty title"] += 1
-            continue
-        topic = topics.get(r["topic_idx"], r["topic_idx"])
-        items.append(Item(id=clean(r["index"]), title=title, text=title, language="ko", domain="news",
-                          metadata={"topic": topic}))
-    items = dedupe_items(items, dropped)
+    items = collect_items(
+        df.to_dict("records"), lambda r: clean(r["title"]),
+        lambda r, title: Item(id=clean(r["index"]), title=title, text=title, language="ko", domain="news",
+                              metadata={"topic": topics.get(r["topic_idx"], r["topic_idx"])}),
+        dropped)
     return LoadResult(items=items, read=len(df), dropped=dropped)
 
 
@@ -47,16 +41,13 @@ def _unquote(s: str) -> str:
 
 def load_kocohub(manifest, data_dir: Path | None) -> LoadResult:
     df = read_str(manifest.path("titles", data_dir), sep="\t")
-    dropped: Counter = Counter()
-    items = []
-    for r in df.to_dict("records"):
-        title = clean(_unquote(r["title"]))
-        if not title:
-            dropped["empty title"] += 1
-            continue
+
+    def item(r: dict, title: str) -> Item:
         n = int(r["n_comments"]) if str(r["n_comments"]).isdigit() else None
-        items.append(Item(id=clean(r["title_id"]), title=title, text=title, language="ko",
-                          domain="entertainment news",
-                          metadata={k: v for k, v in {"n_comments": n, "split": clean(r["splits"])}.items() if v}))
-    items = dedupe_items(items, dropped)
+        return Item(id=clean(r["title_id"]), title=title, text=title, language="ko",
+                    domain="entertainment news",
+                    metadata={k: v for k, v in {"n_comments": n, "split": clean(r["splits"])}.items() if v})
+
+    dropped: Counter = Counter()
+    items = collect_items(df.to_dict("records"), lambda r: clean(_unquote(r["title"])), item, dropped)
     return LoadResult(items=items, read=len(df), dropped=dropped)

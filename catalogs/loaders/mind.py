@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from recchat.schema import Item
-
-from . import LoadResult, dedupe_items
-from ._util import read_str, clean, item_text, optional_path
+from catalogs.loaders import LoadResult
+from catalogs.loaders.fields import clean, collect_items, item_text, optional_path, read_str
+from recchat.core.schema import Item
 
 NEWS_COLS = ["id", "category", "subcategory", "title", "abstract", "url", "title_entities", "abstract_entities"]
 BEH_COLS = ["impression_id", "user", "time", "history", "impressions"]
@@ -20,19 +19,16 @@ BEH_COLS = ["impression_id", "user", "time", "history", "impressions"]
 def load_mind(manifest, data_dir: Path | None) -> LoadResult:
     df = read_str(manifest.path("news", data_dir), sep="\t", names=NEWS_COLS,
                     quoting=3)  # quoting=3: quotes are text here
-    dropped: Counter = Counter()
-    items = []
-    for r in df.to_dict("records"):
-        title = clean(r["title"])
-        if not title:
-            dropped["empty title"] += 1
-            continue
+
+    def item(r: dict, title: str) -> Item:
         abstract = clean(r["abstract"])
-        items.append(Item(id=clean(r["id"]), title=title, language="en", domain="news",
-                          text=item_text(title, ("", f"{r['category']} / {r['subcategory']}"), ("", abstract[:200])),
-                          metadata={"category": clean(r["category"]), "subcategory": clean(r["subcategory"]),
-                                    "abstract": abstract, "url": clean(r["url"])}))
-    items = dedupe_items(items, dropped)
+        return Item(id=clean(r["id"]), title=title, language="en", domain="news",
+                    text=item_text(title, ("", f"{r['category']} / {r['subcategory']}"), ("", abstract[:200])),
+                    metadata={"category": clean(r["category"]), "subcategory": clean(r["subcategory"]),
+                              "abstract": abstract, "url": clean(r["url"])})
+
+    dropped: Counter = Counter()
+    items = collect_items(df.to_dict("records"), lambda r: clean(r["title"]), item, dropped)
     res = LoadResult(items=items, read=len(df), dropped=dropped)
     bpath = optional_path(manifest, "behaviors", data_dir)
     if bpath is None:

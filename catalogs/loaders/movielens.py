@@ -8,12 +8,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from recchat.schema import Item
-
-from ._util import read_str
-from . import LoadResult, dedupe_items, read_table
+from catalogs.loaders import LoadResult, read_table
+from catalogs.loaders.fields import collect_items, read_str
+from recchat.core.schema import Item
 
 _YEAR = re.compile(r"\((\d{4})\)\s*$")
+
+
+def _latest_title(r) -> str:
+    title = str(r.title or "").strip()
+    return "" if title == "nan" else title  # a missing title read as NaN
+
+
+def _100k_title(r: dict) -> str:
+    title = str(r["title"]).strip()
+    return "" if title == "unknown" else title  # u.item's placeholder row 267
 
 
 def load_latest_small(manifest, data_dir: Path | None) -> LoadResult:
@@ -23,13 +32,8 @@ def load_latest_small(manifest, data_dir: Path | None) -> LoadResult:
     if tags_path.exists():
         for r in read_table(tags_path, "csv").itertuples():
             tags[str(r.movieId)][str(r.tag).strip().lower()] += 1
-    dropped: Counter = Counter()
-    items = []
-    for r in movies.itertuples():
-        title = str(r.title or "").strip()
-        if not title or title == "nan":
-            dropped["empty title"] += 1
-            continue
+
+    def item(r, title: str) -> Item:
         genres = [] if r.genres in (None, "(no genres listed)") else str(r.genres).split("|")
         top_tags = [t for t, _ in tags.get(str(r.movieId), Counter()).most_common(8)]
         m = _YEAR.search(title)
@@ -39,8 +43,10 @@ def load_latest_small(manifest, data_dir: Path | None) -> LoadResult:
             text += " | genres: " + ", ".join(genres)
         if top_tags:
             text += " | tags: " + ", ".join(top_tags)
-        items.append(Item(id=str(r.movieId), title=title, text=text, language="en", domain="movies", metadata=meta))
-    items = dedupe_items(items, dropped)
+        return Item(id=str(r.movieId), title=title, text=text, language="en", domain="movies", metadata=meta)
+
+    dropped: Counter = Counter()
+    items = collect_items(movies.itertuples(), _latest_title, item, dropped)
     res = LoadResult(items=items, read=len(movies), dropped=dropped)
     try:
         rpath = manifest.path("ratings", data_dir)
@@ -67,20 +73,17 @@ def load_100k(manifest, data_dir: Path | None) -> LoadResult:
     cols = ["movie_id", "title", "release", "video_release", "imdb_url"] + [f"g{i}" for i in range(19)]
     mv = read_str(manifest.path("movies", data_dir), sep="|", names=cols,
                     encoding="latin-1")
-    dropped: Counter = Counter()
-    items = []
-    for r in mv.to_dict("records"):
-        title = str(r["title"]).strip()
-        if not title or title == "unknown":
-            dropped["empty title"] += 1
-            continue
+
+    def item(r: dict, title: str) -> Item:
         genres = [g for i, g in enumerate(_ML100K_GENRES) if r[f"g{i}"] == "1" and g != "unknown"]
         m = _YEAR.search(title)
         text = title + (" | genres: " + ", ".join(genres) if genres else "")
-        items.append(Item(id=str(r["movie_id"]), title=title, text=text, language="en", domain="movies",
-                          metadata={"genres": genres, "year": int(m.group(1)) if m else None,
-                                    "imdb_url": r["imdb_url"]}))
-    items = dedupe_items(items, dropped)
+        return Item(id=str(r["movie_id"]), title=title, text=text, language="en", domain="movies",
+                    metadata={"genres": genres, "year": int(m.group(1)) if m else None,
+                              "imdb_url": r["imdb_url"]})
+
+    dropped: Counter = Counter()
+    items = collect_items(mv.to_dict("records"), _100k_title, item, dropped)
     res = LoadResult(items=items, read=len(mv), dropped=dropped)
     rt = read_str(manifest.path("ratings", data_dir), sep="\t",
                     names=["user", "item", "rating", "ts"])

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from recchat.schema import Item
-
-from . import LoadResult, dedupe_items, read_table
-from ._util import read_str, as_list, clean, item_text, optional_path
+from catalogs.loaders import LoadResult, read_table
+from catalogs.loaders.fields import as_list, clean, collect_items, item_text, optional_path, read_str
+from recchat.core.schema import Item
 
 
 def norm_name(s: str) -> str:
@@ -25,30 +24,29 @@ def norm_name(s: str) -> str:
 def load_steam(manifest, data_dir: Path | None) -> LoadResult:
     games = read_table(manifest.path("games", data_dir), "json")
     dropped: Counter = Counter()
-    items: list[Item] = []
-    by_name: dict[str, str] = {}
-    for r in games.to_dict("records"):
-        title = clean(r.get("title")) or clean(r.get("app_name"))
-        if not title:
-            dropped["empty title"] += 1
-            continue
+    by_name: dict[str, str] = {}  # normalised app name / title -> the first game id
+
+    def item(r: dict, title: str) -> Item | None:
         gid = clean(r.get("id"))
         if not gid:
             dropped["no id"] += 1
-            continue
+            return None
         genres, tags = as_list(r.get("genres")), as_list(r.get("tags"))
         meta = {"genres": genres, "tags": tags[:12], "developer": clean(r.get("developer")),
                 "publisher": clean(r.get("publisher")), "release_date": clean(r.get("release_date")),
                 "price": clean(r.get("price")), "url": clean(r.get("url"))}
-        items.append(Item(id=gid, title=title, language="en", domain="games",
-                          # tags repeat the genres on most games: embed only the ones that add something
-                          text=item_text(title, ("genres", genres), ("tags", [t for t in tags if t not in genres][:8]),
-                                         ("developer", meta["developer"])),
-                          metadata={k: v for k, v in meta.items() if v not in ("", [], None)}))
+        it = Item(id=gid, title=title, language="en", domain="games",
+                  # tags repeat the genres on most games: embed only the ones that add something
+                  text=item_text(title, ("genres", genres), ("tags", [t for t in tags if t not in genres][:8]),
+                                 ("developer", meta["developer"])),
+                  metadata={k: v for k, v in meta.items() if v not in ("", [], None)})
         for n in (norm_name(r.get("app_name")), norm_name(title)):
             if n:
                 by_name.setdefault(n, gid)
-    items = dedupe_items(items, dropped)
+        return it
+
+    items: list[Item] = collect_items(games.to_dict("records"),
+                                      lambda r: clean(r.get("title")) or clean(r.get("app_name")), item, dropped)
     res = LoadResult(items=items, read=len(games), dropped=dropped)
     ipath = optional_path(manifest, "log_items", data_dir)
     if ipath is None:

@@ -8,30 +8,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from recchat.schema import Item
-
-from . import LoadResult, dedupe_items, read_table
-from ._util import as_list, clean, item_text, optional_path
+from catalogs.loaders import LoadResult, read_table
+from catalogs.loaders.fields import as_list, clean, collect_items, item_text, optional_path
+from recchat.core.schema import Item
 
 
 def load_yelp(manifest, data_dir: Path | None) -> LoadResult:
     biz = read_table(manifest.path("business", data_dir), "json")
-    dropped: Counter = Counter()
-    items = []
-    for r in biz.to_dict("records"):
-        name = clean(r.get("name"))
-        if not name:
-            dropped["empty name"] += 1
-            continue
+
+    def item(r: dict, name: str) -> Item:
         cats, hoods = as_list(r.get("categories")), as_list(r.get("neighborhoods"))
         meta = {"categories": cats, "city": clean(r.get("city")), "neighborhoods": hoods,
                 "stars": r.get("stars"), "review_count": r.get("review_count"),
                 "address": clean(r.get("full_address")), "open": r.get("open"),
                 "latitude": r.get("latitude"), "longitude": r.get("longitude")}
-        items.append(Item(id=clean(r["business_id"]), title=name, language="en", domain="places",
-                          text=item_text(name, ("", cats), ("in", ", ".join(hoods + [meta["city"]]))),
-                          metadata={k: v for k, v in meta.items() if v not in ("", [], None)}))
-    items = dedupe_items(items, dropped)
+        return Item(id=clean(r["business_id"]), title=name, language="en", domain="places",
+                    text=item_text(name, ("", cats), ("in", ", ".join(hoods + [meta["city"]]))),
+                    metadata={k: v for k, v in meta.items() if v not in ("", [], None)})
+
+    dropped: Counter = Counter()
+    items = collect_items(biz.to_dict("records"), lambda r: clean(r.get("name")), item, dropped, empty="empty name")
     res = LoadResult(items=items, read=len(biz), dropped=dropped)
     tpath = optional_path(manifest, "tips", data_dir)
     if tpath is None:

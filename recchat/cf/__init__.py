@@ -1,10 +1,11 @@
 """Collaborative filtering: item-kNN and SASRec trained on a catalog's logs, fused with HyDE
 retrieval or handed to the LLM as context. See README section "Collaborative knowledge"."""
 
-from .base import MODELS, CFModel, NoCFModel, available_cf, cf_dir, load_cf
-from .context import best_model, cf_context, require_best_model
-from .data import LogSplit, leave_last_out
-from .fusion import ValCase, best_weight, choose_weight, fuse, weight_table
+from recchat.cf.base import MODELS, CFModel, NoCFModel, cf_dir
+from recchat.cf.registry import available_cf, load_cf
+from recchat.cf.context import best_model, cf_context, require_best_model
+from recchat.cf.data import LogSplit, leave_last_out
+from recchat.cf.fusion import ValCase, best_weight, choose_weight, fuse, weight_table
 
 __all__ = [
     "MODELS", "CFModel", "NoCFModel", "available_cf", "cf_dir", "load_cf", "best_model", "cf_context", "require_best_model",
@@ -14,13 +15,13 @@ __all__ = [
 
 
 def train(catalog: str, models=None, **kw):
-    from .train import train as _train
+    from recchat.cf.train import train as _train
 
     return _train(catalog, models, **kw)
 
 
 def train_from_interactions(df, catalog: str, models=None, **kw):
-    from .train import train_from_interactions as _t
+    from recchat.cf.train import train_from_interactions as _t
 
     return _t(df, catalog, models, **kw)
 

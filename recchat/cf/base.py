@@ -1,4 +1,4 @@
-"""The one interface every CF model answers to, where models live on disk, and how they load.
+"""The one interface every CF model answers to, and where models live on disk (loading: registry.py).
 
 A CF model knows a vocabulary of item ids (the items of its training log) and scores all of them
 for a history. Ids it never saw get -inf in `score` (no collaborative signal, not "bad").
@@ -6,14 +6,12 @@ for a history. Ids it never saw get -inf in `score` (no collaborative signal, no
 
 from __future__ import annotations
 
-import json
-import threading
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import RecchatError
-from ..settings import get_settings
+from recchat.core.errors import RecchatError
+from recchat.core.settings import get_settings
 
 MODELS = ("popularity", "itemknn", "sasrec")  # every name `recchat cf train` can write
 
@@ -70,59 +68,3 @@ class CFModel:
         """Like `similar`, but only items the history itself points to: [] for an unknown history
         (no popularity fallback), so "people who liked these also liked" is never made up."""
         return self.similar(history_ids, k) if self.known(history_ids) else []
-
-
-def available_cf(catalog: str) -> list[str]:
-    """Names of the trained models for a catalog, in MODELS order."""
-    d = cf_dir(catalog)
-    return [m for m in MODELS if _model_file(d, m).exists()]
-
-
-def _model_file(d: Path, model: str) -> Path:
-    return d / (f"{model}.pt" if model == "sasrec" else f"{model}.npz")
-
-
-_cache: dict[tuple[str, str, float], CFModel] = {}
-_lock = threading.Lock()
-
-
-def load_cf(catalog: str, model: str) -> CFModel:
-    """A trained model, cached per file version (a retrain is picked up on the next call)."""
-    if model not in MODELS:
-        raise NoCFModel(f"unknown CF model {model!r}; choose one of {', '.join(MODELS)}")
-    p = _model_file(cf_dir(catalog), model)
-    if not p.exists():
-        have = available_cf(catalog)
-        hint = f" (trained: {', '.join(have)})" if have else ""
-        raise NoCFModel(
-            f"catalog {catalog!r} has no trained {model} model{hint}; run `recchat cf train --catalog {catalog}`"
-        )
-    key = (str(p), model, p.stat().st_mtime)
-    with _lock:
-        if key not in _cache:
-            if model == "sasrec":
-                from .sasrec import SASRec
-
-                _cache[key] = SASRec.load(p)
-            elif model == "itemknn":
-                from .itemknn import ItemKNN
-
-                _cache[key] = ItemKNN.load(p)
-            else:
-                from .itemknn import Popularity
-
-                _cache[key] = Popularity.load(p)
-        return _cache[key]
-
-
-def read_meta(catalog: str) -> dict:
-    p = cf_dir(catalog) / "meta.json"
-    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
-
-
-def write_meta(catalog: str, meta: dict) -> None:
-    p = cf_dir(catalog) / "meta.json"
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(p)

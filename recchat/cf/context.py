@@ -7,15 +7,9 @@ that runs under llama.cpp). Empty string when there is nothing to say (no model,
 
 from __future__ import annotations
 
-from .base import NoCFModel, available_cf, load_cf, read_meta
-
-_VERB_EN = {"movies": "watched", "games": "played", "books": "read", "news": "read", "anime": "watched"}
-_LEAD = {
-    "en": "People who {v} these also {v}: ",
-    "ko": "이 항목들을 좋아한 사람들이 함께 좋아한 항목: ",
-}
-MAX_TITLE = 80
-
+from recchat.cf.base import NoCFModel
+from recchat.prompts import cf_line
+from recchat.cf.registry import available_cf, load_cf, read_meta
 
 def best_model(catalog: str) -> str | None:
     """The trained model with the best validation NDCG@10 (sasrec, then itemknn, when unmeasured)."""
@@ -51,7 +45,7 @@ def cf_context(catalog: str, history_ids: list[str], k: int = 5, language: str =
     ids = cf_neighbours(catalog, history_ids, k, model)
     if not ids:
         return ""
-    from ..store import get_store
+    from recchat.retrieval.store import get_store
 
     store = get_store()
     rows = store.get(catalog, ids)
@@ -62,21 +56,6 @@ def cf_context(catalog: str, history_ids: list[str], k: int = 5, language: str =
         except Exception:
             domain = None
     return cf_line(titles, language, domain)
-
-
-def cf_line(titles: list[str], language: str = "en", domain: str | None = None) -> str:
-    """The one wording of the CF line, shared by the app and the training rows (training/cf_rows.py)."""
-    titles = [_short(t) for t in titles if t]
-    if not titles:
-        return ""
-    if language == "ko":
-        return _LEAD["ko"] + "; ".join(titles) + "."
-    return _LEAD["en"].format(v=_VERB_EN.get(domain or "", "liked")) + "; ".join(titles) + "."
-
-
-def _short(t: str) -> str:
-    t = " ".join(str(t).split())
-    return t if len(t) <= MAX_TITLE else t[: MAX_TITLE - 1].rstrip() + "…"
 
 
 def drivers(model, history_ids: list[str], item_ids: list[str]) -> dict[str, str]:

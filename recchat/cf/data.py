@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..errors import BadInput
+from recchat.core.errors import BadInput
 
 MIN_EVAL_LEN = 3
 COLUMNS = ("user", "item", "order")

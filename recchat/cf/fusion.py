@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable
 
-from .metrics import hit, ndcg, rank_of
+from recchat.cf.metrics import hit, ndcg, rank_of
 
 RRF_K = 60
 GRID = tuple(round(i / 10, 1) for i in range(11))

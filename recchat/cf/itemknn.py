@@ -16,8 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
-from .base import CFModel
-from .data import LogSplit
+from recchat.cf.base import CFModel
+from recchat.cf.data import LogSplit
 
 TIE_BREAK = 1e-6  # popularity weight: far below any real similarity (>= 1 / (n_users + shrink))
 CHUNK_CELLS = 5_000_000  # cells of the dense similarity block per step: ~20 MB of float32

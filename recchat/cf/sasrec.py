@@ -21,9 +21,9 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .base import CFModel
-from .data import LogSplit
-from .metrics import sample_users, validate
+from recchat.cf.base import CFModel
+from recchat.cf.data import LogSplit
+from recchat.cf.metrics import sample_users, validate
 
 
 @dataclass

@@ -16,10 +16,11 @@ from typing import Callable
 
 import pandas as pd
 
-from ..errors import BadInput, RecchatError, UnknownCatalog
-from .base import MODELS, cf_dir, read_meta, write_meta
-from .data import LogSplit, leave_last_out
-from .metrics import sample_users, validate
+from recchat.core.errors import BadInput, RecchatError, UnknownCatalog
+from recchat.cf.base import MODELS, cf_dir
+from recchat.cf.registry import model_file, read_meta, write_meta
+from recchat.cf.data import LogSplit, leave_last_out
+from recchat.cf.metrics import sample_users, validate
 
 Log = Callable[[str], None]
 
@@ -60,7 +61,7 @@ class MemoryMeter:
 
 def interactions_for(catalog: str) -> pd.DataFrame:
     """The built catalog's log, or else the manifest's loader (no vector table needed)."""
-    from ..catalog import load_interactions, load_items, manifests
+    from recchat.catalog.build import load_interactions, load_items, manifests
 
     try:
         return load_interactions(catalog)
@@ -133,12 +134,12 @@ def train_from_interactions(
 
 def _train_one(name, split, d: Path, epochs, seed, patience, knn_k, shrink, sasrec_config, progress, on_batch) -> dict:
     if name == "popularity":
-        from .itemknn import Popularity
+        from recchat.cf.itemknn import Popularity
 
         Popularity.fit(split).save(d / "popularity.npz")
         return {}
     if name == "itemknn":
-        from .itemknn import ItemKNN
+        from recchat.cf.itemknn import ItemKNN
 
         m = ItemKNN.fit(split, k=knn_k, shrink=shrink, progress=progress)
         table = tune_decay(m, split, sample_users(list(split.valid), 1000, seed))
@@ -146,9 +147,11 @@ def _train_one(name, split, d: Path, epochs, seed, patience, knn_k, shrink, sasr
         return {"k": knn_k, "shrink": shrink, "decay": m.decay, "decay_table": table,
                 "valid": table.get(str(m.decay))}
     try:
-        from . import sasrec
+        import torch  # noqa: F401  (only SASRec needs it; say so rather than fail deep inside)
     except ImportError as e:
         raise RecchatError(f"SASRec needs PyTorch ({e}); install it with `pip install torch`") from None
+    from recchat.cf import sasrec
+
     model, info = sasrec.fit(split, d / "sasrec.ckpt", epochs=epochs, cfg=sasrec_config, seed=seed,
                              patience=patience, progress=progress, on_batch=on_batch)
     model.save(d / "sasrec.pt")
@@ -175,15 +178,14 @@ def tune_decay(m, split: LogSplit, users: list[str]) -> dict[str, dict]:
 
 
 def _loaded(name: str, d: Path):
-    from .base import _model_file
 
     if name == "sasrec":
-        from .sasrec import SASRec
+        from recchat.cf.sasrec import SASRec
 
-        return SASRec.load(_model_file(d, name))
-    from .itemknn import ItemKNN, Popularity
+        return SASRec.load(model_file(d, name))
+    from recchat.cf.itemknn import ItemKNN, Popularity
 
-    return (ItemKNN if name == "itemknn" else Popularity).load(_model_file(d, name))
+    return (ItemKNN if name == "itemknn" else Popularity).load(model_file(d, name))
 
 
 def _write_split(p: Path, split: LogSplit) -> None:

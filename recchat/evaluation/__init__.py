@@ -3,7 +3,7 @@
 protocols (cases, candidates) -> methods (rankings) -> metrics (ranx) -> significance -> report.
 """
 
-from . import cf_methods  # noqa: F401  (registers itemknn, sasrec, hybrid+cf)
-from .run import PROTOCOLS, evaluate
+from recchat.evaluation import cf_methods  # noqa: F401  (registers itemknn, sasrec, hybrid+cf)
+from recchat.evaluation.run import PROTOCOLS, evaluate
 
 __all__ = ["PROTOCOLS", "evaluate"]

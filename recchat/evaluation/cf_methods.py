@@ -12,32 +12,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from .methods import (
+from recchat.evaluation.methods import (
     REGISTRY,
     Context,
     Method,
-    _order_candidates,
-    _top,
+    order_candidates,
+    top_ranked,
     fused_with_hyde,
     hyde_answer,
     make_hyde,
 )
-from .protocols import Case, add_candidates, interacted_items, validation_cases
+from recchat.evaluation.protocols import Case, add_candidates, interacted_items, validation_cases
 
 VALIDATION_USERS = 100  # HyDE answers per weight choice; cached, so a rerun costs nothing
 
 
 def make_cf_method(model_name: str):
     def factory(ctx: Context, arg: str | None) -> Method:
-        from ..cf import load_cf
+        from recchat.cf import load_cf
 
         model = load_cf(ctx.catalog, model_name)  # NoCFModel (a RecchatError) says how to train it
 
         def rank(case: Case) -> list[str]:
             if case.candidates is not None:
-                return _order_candidates(model.score(case.history, case.candidates), case)
+                return order_candidates(model.score(case.history, case.candidates), case)
             sc = model.score(case.history, None)
-            return _top(np.array([sc.get(i, -np.inf) for i in ctx.ids], np.float64), ctx, case)
+            return top_ranked(np.array([sc.get(i, -np.inf) for i in ctx.ids], np.float64), ctx, case)
 
         return Method(model_name, rank)
 
@@ -55,7 +55,7 @@ def cf_scores(model, case: Case) -> dict[str, float]:
 
 def choose_fusion_weight(ctx: Context, ckpt: str, model, n_users: int = VALIDATION_USERS) -> dict:
     """Weight with the best validation Hit@1 (then NDCG@10) over the grid 0, 0.1, ..., 1."""
-    from ..cf import ValCase, best_weight, weight_table
+    from recchat.cf import ValCase, best_weight, weight_table
 
     if ctx.log is None:
         raise ValueError("choosing a fusion weight needs the interaction log in the context")
@@ -74,7 +74,7 @@ def choose_fusion_weight(ctx: Context, ckpt: str, model, n_users: int = VALIDATI
 
 
 def make_hybrid_cf(ctx: Context, arg: str | None) -> Method:
-    from ..cf import fuse, load_cf, require_best_model
+    from recchat.cf import fuse, load_cf, require_best_model
 
     hyde = make_hyde(ctx, arg)
     ckpt = hyde.name.split(":", 1)[1]
@@ -100,11 +100,11 @@ def tune_fusion(catalog: str, ckpt: str = "base", protocol: str = "candidates20"
     which neither the CF models nor any test ever see."""
     from collections import Counter
 
-    from ..catalog import load_interactions
-    from ..cf import load_cf, require_best_model
-    from ..cf.base import read_meta, write_meta
-    from ..models import get_checkpoint
-    from ..store import get_store
+    from recchat.catalog.build import load_interactions
+    from recchat.cf import load_cf, require_best_model
+    from recchat.cf.registry import read_meta, write_meta
+    from recchat.llm.checkpoints import get_checkpoint
+    from recchat.retrieval.store import get_store
 
     get_checkpoint(ckpt)
     cf_name = require_best_model(catalog)

@@ -1,8 +1,8 @@
 """The ranking methods under test. Each turns one Case into a ranked list of catalog ids.
 
 Baselines work on the catalog's own data (vectors, full-text index, the interaction log); `hyde:*`
-goes through the runtime's real path (recchat.recommender.run), so what is measured is what users get.
-Other modules add methods with `register("prefix", factory)` (e.g. collaborative filtering).
+goes through the runtime's real path (recchat.chat.pipeline.run), so what is measured is what users get.
+Other modules add method families to `REGISTRY` (prefix -> factory(ctx, arg); e.g. cf_methods.py).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..errors import BadInput, RecchatError
-from ..retrieval import rrf
-from ..store import CatalogStore, _fts_safe
-from ..textnorm import normalize_title
-from .protocols import Case, user_rng
+from recchat.core.errors import BadInput, RecchatError
+from recchat.retrieval.rank import rrf
+from recchat.retrieval.search import fts_safe
+from recchat.retrieval.store import CatalogStore
+from recchat.core.textnorm import normalize_title
+from recchat.evaluation.protocols import Case, user_rng
 
 FULL_DEPTH = 100  # ranked list length for the full protocol (metrics need 20; fusion wants more)
 
@@ -73,7 +74,7 @@ def popularity_counts(log: pd.DataFrame, cases: list[Case]) -> Counter:
     return counts
 
 
-def _top(scores: np.ndarray, ctx: Context, case: Case) -> list[str]:
+def top_ranked(scores: np.ndarray, ctx: Context, case: Case) -> list[str]:
     """Full protocol: best `depth` ids by score, the user's earlier items excluded, ties by catalog order."""
     s = scores.astype(np.float64, copy=True)
     excl = [ctx.row[i] for i in case.earlier if i in ctx.row]
@@ -86,7 +87,7 @@ def _top(scores: np.ndarray, ctx: Context, case: Case) -> list[str]:
     return [ctx.ids[i] for i in top]
 
 
-def _order_candidates(scores: dict[str, float], case: Case) -> list[str]:
+def order_candidates(scores: dict[str, float], case: Case) -> list[str]:
     """candidates20: by score, ties (and unscored candidates) in the shuffled candidate order."""
     cands = case.candidates or []
     return sorted(cands, key=lambda c: (-scores.get(c, -np.inf), cands.index(c)))
@@ -106,7 +107,7 @@ def make_random(ctx: Context, arg: str | None) -> Method:
         rng = user_rng(ctx.seed, case.user, salt=1)  # its own stream, not the candidates' one
         if case.candidates is not None:
             return [case.candidates[i] for i in rng.permutation(len(case.candidates))]
-        return _top(rng.random(len(ctx.ids)), ctx, case)
+        return top_ranked(rng.random(len(ctx.ids)), ctx, case)
 
     return Method("random", rank)
 
@@ -116,8 +117,8 @@ def make_popularity(ctx: Context, arg: str | None) -> Method:
 
     def rank(case: Case) -> list[str]:
         if case.candidates is not None:
-            return _order_candidates({c: ctx.popularity.get(c, 0) for c in case.candidates}, case)
-        return _top(pop, ctx, case)
+            return order_candidates({c: ctx.popularity.get(c, 0) for c in case.candidates}, case)
+        return top_ranked(pop, ctx, case)
 
     return Method("popularity", rank)
 
@@ -128,8 +129,8 @@ def make_embedding(ctx: Context, arg: str | None) -> Method:
         u = ctx.vectors[rows].mean(axis=0)
         u = u / max(float(np.linalg.norm(u)), 1e-12)
         if case.candidates is not None:
-            return _order_candidates({c: float(ctx.vectors[ctx.row[c]] @ u) for c in case.candidates}, case)
-        return _top(ctx.vectors @ u, ctx, case)
+            return order_candidates({c: float(ctx.vectors[ctx.row[c]] @ u) for c in case.candidates}, case)
+        return top_ranked(ctx.vectors @ u, ctx, case)
 
     return Method("embedding", rank)
 
@@ -153,7 +154,7 @@ def make_bm25(ctx: Context, arg: str | None) -> Method:
 
 def _fts_within(ctx: Context, text: str, ids: list[str]) -> list[str]:
     """LanceDB full-text search restricted (pre-filtered) to the given ids, best first."""
-    text = _fts_safe(text)
+    text = fts_safe(text)
     if not text:
         return []
     quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
@@ -170,13 +171,13 @@ def _fts_within(ctx: Context, text: str, ids: list[str]) -> list[str]:
 def make_hyde(ctx: Context, arg: str | None, cf_prompt: bool = False) -> Method:
     """`hyde:CKPT`; with cf_prompt (`hyde+cfprompt:CKPT`) the CF model's neighbours of the history go
     into the prompt ("people who played these also played ...") and the ranking stays HyDE's."""
-    from ..models import get_checkpoint
-    from ..settings import get_settings
+    from recchat.llm.checkpoints import get_checkpoint
+    from recchat.core.settings import get_settings
 
     ckpt = arg or get_settings().default_checkpoint
     get_checkpoint(ckpt)  # raises UnknownCheckpoint with the reason and the available list
     if cf_prompt:
-        from ..cf import require_best_model
+        from recchat.cf import require_best_model
 
         require_best_model(ctx.catalog)
     name = f"{'hyde+cfprompt' if cf_prompt else 'hyde'}:{ckpt}"
@@ -208,8 +209,8 @@ def _picks_valid(ctx: Context, case: Case, picks: list[str]) -> bool:
 
 def hyde_answer(ctx: Context, case: Case, ckpt: str, cf_prompt: bool = False) -> tuple[list[str], list[str]]:
     """The runtime's answer for one case: (ranking, the names the model picked)."""
-    from .. import prompts
-    from ..recommender import AskRequest, run
+    from recchat import prompts
+    from recchat.chat.pipeline import AskRequest, run
 
     cands = case.candidates
     hist = set(case.history)
@@ -271,11 +272,6 @@ REGISTRY: dict[str, Factory] = {
 }
 BASELINES = ["random", "popularity", "bm25", "embedding"]
 LLM_METHODS = ("hyde", "hybrid", "hyde+cfprompt", "hybrid+cf")  # take :<checkpoint>
-
-
-def register(prefix: str, factory: Factory) -> None:
-    """Add a method family: `prefix` or `prefix:arg` in --methods calls factory(ctx, arg)."""
-    REGISTRY[prefix] = factory
 
 
 def parse_methods(spec: str, checkpoints: list[str] | None = None) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import BadInput
+from recchat.core.errors import BadInput
 
 COLD_MAX_HISTORY = 5  # users with at most this many earlier items form the cold slice
 N_NEGATIVES = 19

@@ -1,4 +1,5 @@
-"""Present an evaluation: a rich table (with significance marks), the result file, a bar chart."""
+"""Present an evaluation: significance letters, the result file, footnotes, a bar chart, README tables
+(the terminal table is drawn by recchat/cli/eval.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import json
 import string
 from pathlib import Path
 
-from ..settings import REPO_ROOT
-from .metrics import label
-from .significance import beaten
+from recchat.core.settings import REPO_ROOT
+from recchat.evaluation.metrics import label
+from recchat.evaluation.significance import beaten
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
-_SUP = str.maketrans(string.ascii_lowercase, "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖqʳˢᵗᵘᵛʷˣʸᶻ")
+SUPERSCRIPT = str.maketrans(string.ascii_lowercase, "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖqʳˢᵗᵘᵛʷˣʸᶻ")
 
 
 def letters(methods: list[str]) -> dict[str, str]:
@@ -30,41 +31,6 @@ def save(res: dict, directory: Path | None = None) -> Path:
     tmp.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(p)  # atomic: a reader never sees half a file
     return p
-
-
-def tables(res: dict):
-    """The main table and the cold- and warm-slice tables (rich)."""
-    from rich.table import Table
-
-    out = []
-    lt = letters(res["methods"])
-    for suffix, title in (("", f"{res['catalog']} · {res['protocol']} · {res['n_users']} users · seed {res['seed']}"),
-                          ("_cold", f"cold slice (≤5 history items): {res['n_cold']} users"),
-                          ("_warm", f"warm slice (>5 history items): {res.get('n_warm', 0)} users")):
-        results, sig = res.get("results" + suffix), res.get("significance" + suffix)
-        if not results:
-            continue
-        t = Table(title=title, title_justify="left")
-        t.add_column("", style="dim")
-        t.add_column("method")
-        for m in res["metrics"]:
-            t.add_column(label(m), justify="right")
-        if not suffix:
-            t.add_column("ValidRatio", justify="right")
-        best = {m: max(results[n][m] for n in res["methods"]) for m in res["metrics"]}
-        for n in res["methods"]:
-            row = [lt[n], n]
-            for m in res["metrics"]:
-                v = results[n][m]
-                marks = "".join(sorted(lt[b] for b in beaten(sig, n, m))).translate(_SUP)
-                cell = f"{v:.3f}{marks}"
-                row.append(f"[bold]{cell}[/bold]" if v == best[m] and v > 0 else cell)
-            if not suffix:
-                vr = results[n].get("ValidRatio", 1.0)
-                row.append(f"{vr:.2f}" + ("" if n in res["valid_ratio"]["answers_with_picks"] else "*"))
-            t.add_row(*row)
-        out.append(t)
-    return out
 
 
 def footnotes(res: dict) -> list[str]:

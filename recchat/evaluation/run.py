@@ -7,13 +7,13 @@ import time
 from typing import Callable
 
 
-from ..errors import BadInput, RecchatError
-from ..retrieval import normalise
-from ..store import arrow_vectors
-from . import methods as M
-from .metrics import bootstrap_ci, means, metrics_for, per_user
-from .protocols import add_candidates, interacted_items, leave_last_out
-from .significance import compare_methods
+from recchat.core.errors import BadInput, RecchatError
+from recchat.retrieval.rank import normalise
+from recchat.retrieval.build import arrow_vectors
+from recchat.evaluation import methods as M
+from recchat.evaluation.metrics import bootstrap_ci, means, metrics_for, per_user
+from recchat.evaluation.protocols import add_candidates, interacted_items, leave_last_out
+from recchat.evaluation.significance import compare_methods
 
 PROTOCOLS = ("full", "candidates20")
 VALID_NOTE = ("ValidRatio: share of answers whose generated item names are all real "
@@ -32,8 +32,8 @@ def evaluate(
     progress: bool = True,
     notify: Callable[[str], None] | None = None,
 ) -> dict:
-    from ..catalog import load_interactions
-    from ..store import get_store
+    from recchat.catalog.build import load_interactions
+    from recchat.retrieval.store import get_store
 
     notify = notify or (lambda msg: print(msg, file=sys.stderr))
     if protocol not in PROTOCOLS:

@@ -32,7 +32,7 @@ def compare_methods(
     """{test, correction, alpha, pairs: [{a, b, metric, p, p_holm, significant, better}]}."""
     from ranx import compare
 
-    from .metrics import to_qrels, to_run
+    from recchat.evaluation.metrics import to_qrels, to_run
 
     names = list(rankings)
     out = {"test": _test_name(stat_test), "correction": "holm (per metric, over all method pairs)",

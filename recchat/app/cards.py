@@ -1,0 +1,46 @@
+"""How items look in the browser: the item cards (escaped HTML) and the page's CSS."""
+
+from __future__ import annotations
+
+import html
+
+from recchat.core.schema import RecItem
+
+CSS = """
+.rc-cards {display:flex; flex-direction:column; gap:8px;}
+.rc-card {border:1px solid var(--border-color-primary); border-radius:10px; padding:8px 12px;}
+.rc-card .t {font-weight:600;}
+.rc-card .m {font-size:0.85em; opacity:0.8;}
+.rc-card .e {font-size:0.85em; font-style:italic;}
+.rc-card .s {float:right; font-size:0.8em; opacity:0.6;}
+.rc-note {font-size:0.85em; opacity:0.8;}
+"""
+
+
+def meta_line(meta: dict) -> str:
+    bits = []
+    for key in ("year", "genres", "tags", "authors", "author", "category", "topic", "price", "rating", "city"):
+        v = meta.get(key)
+        if v in (None, "", [], {}):
+            continue
+        if isinstance(v, list):
+            v = ", ".join(str(x) for x in v[:4])
+        bits.append(f"{key}: {v}")
+    return " · ".join(bits[:3])
+
+
+def cards_html(items: list[RecItem], title: str = "", pending: bool = False) -> str:
+    if not items:
+        return f"<div class='rc-note'>{html.escape(title or 'Items appear here.')}</div>"
+    head = f"<div class='rc-note'>{html.escape(title)}</div>" if title else ""
+    cards = []
+    for i, it in enumerate(items, 1):
+        cards.append(
+            "<div class='rc-card' data-testid='item-card'>"
+            f"<span class='s'>{it.score:.4f}</span>"
+            f"<div class='t'>{i}. {html.escape(it.title)}</div>"
+            f"<div class='m'>{html.escape(meta_line(it.metadata))}</div>"
+            f"<div class='e'>{html.escape(it.evidence)}</div></div>"
+        )
+    return head + "<div class='rc-cards'>" + "".join(cards) + "</div>" + (
+        "<div class='rc-note'>refining with the rationale…</div>" if pending else "")

@@ -1,0 +1,263 @@
+"""The chat recommender's one path: parse -> quick items -> stream rationale -> HyDE items.
+
+`run(request)` yields events, so the CLI and the UI both stream:
+    ("items", [RecItem], "preliminary")   items from the user's words alone, before the model speaks
+    ("token", str)                        rationale text as llama.cpp decodes it
+    ("answer", Answer)                    the final answer, items refined with the rationale
+`answer(request)` runs it to the end and returns the Answer (`ask --json`, `/recommend`, eval).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from recchat import prompts
+from recchat.cf import NoCFModel, cf_context, fuse, load_cf, require_best_model
+from recchat.cf.context import drivers
+from recchat.cf.registry import read_meta
+from recchat.retrieval.embedder import get_embedder
+from recchat.core.errors import BadInput, RecchatError
+from recchat.llm.generate import GenStats, stream_completion
+from recchat.llm.checkpoints import get_checkpoint
+from recchat.retrieval.rank import (RRF_K, Exclusion, hyde_vector, normalise, rank, rationale_usable, resolve_history, select,
+                        to_rec_items)
+from recchat.core.schema import Answer, Timings
+from recchat.core.settings import get_settings
+from recchat.retrieval.store import get_store
+from recchat.core.textnorm import detect_language, normalize_title
+
+Event = tuple
+
+
+class AskRequest(BaseModel):
+    query: str = ""
+    history: list[str] | None = None  # pasted items (titles or catalog ids), oldest first
+    history_ids: list[str] | None = None  # exact catalog ids, oldest first (evaluation, the UI)
+    candidates: list[str] | None = None  # catalog ids: rank only these (listwise)
+    catalog: str | None = None
+    checkpoint: str | None = None
+    top_k: int | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    task: Literal["search", "recommend"] | None = None
+    # follow-up state carried by the chat UI
+    exclude_ids: list[str] = Field(default_factory=list)
+    drop_terms: list[str] = Field(default_factory=list)
+    like_ids: list[str] = Field(default_factory=list)
+    use_llm: bool = True
+    use_cf: bool = False  # fuse CF scores and put CF neighbours in the prompt (catalogs with a CF model)
+    cf_weight: float | None = None  # fusion weight; default: the one chosen on validation users, else 0.5
+    cache: bool = False  # reuse/stored generations on disk (evaluation, data generation)
+
+
+def _validate(req: AskRequest) -> tuple[str, list[str]]:
+    s = get_settings()
+    notices: list[str] = []
+    q = (req.query or "").strip()
+    if "\x00" in q:
+        raise BadInput("the query contains binary data; type or paste plain text")
+    if len(q) > s.max_query_chars:
+        notices.append(f"your text was {len(q):,} characters; only the first {s.max_query_chars:,} were used")
+        q = q[: s.max_query_chars]
+    hist = [h.strip() for h in (req.history or []) if h and h.strip()]
+    if not q and not hist and not req.history_ids:
+        raise BadInput("empty query: type what you want, or paste items you liked (one per line)")
+    if len(hist) > s.max_history_items:
+        notices.append(f"the history had {len(hist)} items; the last {s.max_history_items} were used")
+        hist = hist[-s.max_history_items :]
+    req.query = q
+    req.history = hist
+    return q, notices
+
+
+def run(req: AskRequest) -> Iterator[Event]:
+    t_start = time.perf_counter()
+    s = get_settings()
+    store = get_store()
+    catalog = req.catalog or s.default_catalog
+    store.info(catalog)  # raises UnknownCatalog with the list
+    ckpt_name = req.checkpoint or s.default_checkpoint
+    ckpt = get_checkpoint(ckpt_name) if req.use_llm else None  # raises UnknownCheckpoint with the list
+    embedder = get_embedder()
+    store.check_embedder(catalog, embedder)
+    k = req.top_k or s.top_k
+    if not 1 <= k <= 100:
+        raise BadInput("top-k must be between 1 and 100")
+    query, notices = _validate(req)
+
+    # ---- task and history
+    tindex = store.title_index(catalog)
+    history = list(req.history or [])
+    id_rows = store.get(catalog, list(req.history_ids or []))
+    if req.history_ids and len(id_rows) < len(set(req.history_ids)):
+        missing = sorted(set(req.history_ids) - {r["id"] for r in id_rows})[:5]
+        raise BadInput(f"unknown history id(s) in catalog {catalog!r}: {', '.join(missing)}")
+    language = detect_language(query or " ".join(history) or " ".join(r["title"] for r in id_rows))
+    if history or id_rows:
+        task = req.task or "recommend"
+    else:
+        parsed = prompts.detect_task(query, title_matcher=lambda t: normalize_title(t) in tindex)
+        task = req.task or parsed.task
+        language = parsed.language
+        if parsed.task == "recommend" and task == "recommend":
+            history = parsed.history
+    if task == "recommend" and not history and not id_rows:
+        history = [query]  # --task recommend on a single title
+    search_text = query if task == "search" else ""
+
+    # ---- the user's words alone
+    t_r = time.perf_counter()
+    hist_rows, unresolved = resolve_history(store, catalog, history) if history else ([], [])
+    hist_rows = id_rows + hist_rows
+    exclusion = Exclusion(ids={r["id"] for r in hist_rows} | set(req.exclude_ids),
+                          title_norms={normalize_title(h) for h in history} - {""})
+    if task == "search":
+        user_vec = embedder.embed_queries([query])[0]
+    else:
+        vecs = [normalise(np.asarray(r["vector"], np.float32)) for r in hist_rows]
+        if unresolved:
+            vecs.append(embedder.embed_queries(["; ".join(unresolved)])[0])
+        user_vec = normalise(np.mean(vecs, axis=0))
+        if unresolved and not hist_rows:
+            notices.append("none of the pasted items is in this catalog; matching on their names")
+    if req.like_ids:
+        liked = store.get(catalog, req.like_ids)
+        if liked:
+            user_vec = normalise(user_vec + np.mean([normalise(np.asarray(r["vector"])) for r in liked], axis=0))
+    fts_text = query if task == "search" else " ".join(r["title"] for r in hist_rows[-5:]) + " " + " ".join(unresolved)
+    rank_kw = dict(k=k, exclusion=exclusion, hybrid=s.hybrid, candidates=_check_candidates(store, catalog, req.candidates),
+                   drop_terms=req.drop_terms)
+    rows, scores = rank(store, catalog, user_vec=user_vec, hyde_vec=None, fts_text=fts_text, **rank_kw)
+    retrieval_ms = (time.perf_counter() - t_r) * 1000
+    hist_titles = [r["title"] for r in hist_rows] + unresolved
+    yield ("items", to_rec_items(rows, scores, fts_text, k), "preliminary")
+
+    # ---- collaborative knowledge (opt-in; only where a CF model was trained on the catalog's logs)
+    cf_model, cf_ctx = None, ""
+    if req.use_cf:
+        cf_model, cf_ctx, cf_note = _cf_setup(catalog, task, [r["id"] for r in hist_rows], language)
+        if cf_note:
+            notices.append(cf_note)
+
+    # ---- the rationale
+    stats = GenStats()
+    rationale_raw = ""
+    llm_order: list[str] | None = None
+    if ckpt is not None:
+        cand_titles = None
+        if req.candidates:
+            cand_titles = [r["title"] for r in store.get(catalog, req.candidates)]
+        prompt, stop = prompts.build_prompt(ckpt.prompt_style, task, language, query=search_text or query,
+                                            history=hist_titles, candidates=cand_titles, cf_context=cf_ctx)
+        gen_kw = dict(max_tokens=req.max_tokens or s.max_tokens,
+                      temperature=s.temperature if req.temperature is None else req.temperature,
+                      seed=req.seed, stop=stop)
+        cached = None
+        if req.cache:
+            from recchat.llm.gencache import get_cache
+
+            ckey = get_cache().key(prompt=prompt, checkpoint=ckpt.name, adapter=ckpt.cache_tag(),
+                                   repeat_penalty=s.repeat_penalty, **gen_kw)
+            cached = get_cache().get(ckey)
+        if cached is not None:
+            rationale_raw = cached
+            yield ("token", cached)
+        else:
+            for piece in stream_completion(ckpt.name, prompt, stats=stats, **gen_kw):
+                rationale_raw += piece
+                yield ("token", piece)
+            if req.cache:
+                get_cache().put(ckey, rationale_raw)
+    rationale, picks = prompts.split_response(rationale_raw)
+    rationale = rationale.strip()
+
+    # ---- HyDE refinement
+    t_r = time.perf_counter()
+    hyde_vec = None
+    used = False
+    if rationale:
+        r_vec = embedder.embed_queries([rationale])[0]
+        used, why = rationale_usable(rationale, r_vec, user_vec, s.min_rationale_similarity)
+        if used and ckpt is not None and ckpt.prompt_style == "fewshot" and prompts.copies_example(rationale):
+            used, why = False, "the rationale copied a prompt example"
+        if used:
+            hyde_vec = hyde_vector(user_vec, r_vec, s.query_weight)
+        else:
+            notices.append(f"{why}: items use your words alone")
+    if picks and req.candidates:
+        by_title = {normalize_title(r["title"]): r["id"] for r in store.get(catalog, req.candidates)}
+        llm_order = [by_title[normalize_title(p)] for p in picks if normalize_title(p) in by_title]
+    if hyde_vec is not None or llm_order or cf_model is not None:
+        if cf_model is not None:
+            rank_kw = {**rank_kw, "k": max(50, 5 * k)}  # a deeper pool for the CF fusion to reorder
+        rows, scores = rank(store, catalog, user_vec=user_vec, hyde_vec=hyde_vec,
+                            fts_text=fts_text, llm_order=llm_order, pick_weight=s.pick_weight, **rank_kw)
+        if cf_model is not None:
+            rows, scores = _cf_fuse(store, catalog, cf_model, rows, [r["id"] for r in hist_rows],
+                                    req.candidates, exclusion, req.drop_terms, k, req.cf_weight)
+    retrieval_ms += (time.perf_counter() - t_r) * 1000
+
+    ans = Answer(
+        task=task, language=language, query=query, history=hist_titles, catalog=catalog,
+        checkpoint=ckpt_name if ckpt else "none", rationale=rationale, rationale_used=used,
+        items=to_rec_items(rows, scores, f"{fts_text} {rationale if used else ''}", k),
+        timings=Timings(ttft_s=stats.ttft_s, decode_tok_s=stats.decode_tok_s, gen_tokens=stats.gen_tokens,
+                        retrieval_ms=round(retrieval_ms, 2), total_s=round(time.perf_counter() - t_start, 3)),
+        notices=notices,
+    )
+    yield ("answer", ans)
+
+
+def _cf_setup(catalog: str, task: str, hist_ids: list[str], language: str):
+    """(model, prompt context, notice) for a request that asked for collaborative filtering."""
+    if task != "recommend" or not hist_ids:
+        return None, "", "collaborative filtering works from a history of catalog items; not used"
+    try:
+        name = require_best_model(catalog)
+    except NoCFModel as e:
+        return None, "", str(e)
+    model = load_cf(catalog, name)
+    ctx = cf_context(catalog, hist_ids, k=5, language=language)
+    return model, ctx, ""
+
+
+def _cf_fuse(store, catalog, model, rows, hist_ids, candidates, exclusion, drop_terms, k, weight):
+    if weight is None:
+        weight = float(read_meta(catalog).get("fusion_weight", 0.5))
+    cf_scores = model.score(hist_ids, candidates)
+    order = fuse([r["id"] for r in rows], cf_scores, weight)
+    by_id = {r["id"]: r for r in rows}
+    missing = [i for i in order[: 3 * k] if i not in by_id]
+    by_id.update({r["id"]: r for r in store.get(catalog, missing)})
+    out = select(order, by_id, exclusion, drop_terms, k)
+    if weight > 0:  # say which history item drove each CF-backed pick
+        drv = drivers(model, hist_ids, [r["id"] for r in out])
+        titles = {r["id"]: r["title"] for r in store.get(catalog, list(set(drv.values())))}
+        out = [dict(r, because=titles[drv[r["id"]]]) if drv.get(r["id"]) in titles else r for r in out]
+    return out, {r["id"]: 1.0 / (RRF_K + n + 1) for n, r in enumerate(out)}
+
+
+def _check_candidates(store, catalog: str, candidates: list[str] | None) -> list[str] | None:
+    if candidates is None:
+        return None
+    cands = list(dict.fromkeys(c.strip() for c in candidates if c and c.strip()))
+    if not cands:
+        raise BadInput("the candidates file lists no ids")
+    found = {r["id"] for r in store.get(catalog, cands)}
+    missing = [c for c in cands if c not in found]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise BadInput(f"unknown candidate id(s) in catalog {catalog!r}: {shown}")
+    return cands
+
+
+def answer(req: AskRequest) -> Answer:
+    for ev in run(req):
+        if ev[0] == "answer":
+            return ev[1]
+    raise RecchatError("no answer was produced")  # pragma: no cover

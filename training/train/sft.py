@@ -1,0 +1,204 @@
+"""SFT: a LoRA adapter over the served model, trained on recchat's instruction data with TRL.
+
+Usage:
+    python -m training.train.sft --config training/configs/sft.yaml                 # CPU, the shipped adapter
+    python -m training.train.sft --config training/configs/sft_smoke.yaml           # a few steps, minutes
+    python -m training.train.sft --config training/configs/sft.yaml --max_steps 400 --learning_rate 1e-4
+    python -m training.train.sft --config training/configs/sft_qlora.yaml           # GPU, 4-bit, Hub model
+    accelerate launch --config_file training/configs/deepspeed_zero2.yaml \\
+        -m training.train.sft --config training/configs/sft_qlora.yaml --load_in_4bit false --bf16 true
+
+Every field of `SFTRunConfig` (ours + all of TRL's `SFTConfig`) can be set in the YAML and overridden
+on the command line. A killed run started again resumes from the last checkpoint in `output_dir`.
+
+What the model sees is exactly what the runtime feeds it: the prompt is BOS +
+`recchat.prompts.chat_prompt(system, instruction)`, the completion the row's `response` (the
+`format_response` shape) followed by the tokenizer's EOS, which llama.cpp stops on
+(`training.train.model.train_prompt` / `train_answer`); the loss is on the completion only.
+
+Speed on CPU (see benchmarks/training.py): bf16 is emulated here (~15x slower), so `bf16: false`;
+gradient checkpointing is off (it recomputes the forward pass); and `lm_head: logits_to_keep`
+projects through the 262k-token output layer only the positions that have a label (TRL's fused
+head on CPU scores every position), which is most of the compute of a 270M model.
+Rows longer than `max_length` are dropped, not truncated, so no response loses its end.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from trl import SFTConfig, SFTTrainer
+
+from recchat.core.errors import RecchatError
+
+from training.train import model as tm
+from training.train.runs import (LoraFields, compact_lm_head, device_map_for, last_checkpoint, lora_config, plot_callback,
+                   quantization_config, run_main, write_record)
+
+@dataclass
+class SFTRunConfig(SFTConfig, LoraFields):
+    # ---- model
+    model_name_or_path: str = field(default=tm.BASE_ALIAS, metadata={"help": "recchat:base (the packaged GGUF), a path, or a Hub id"})
+    model_cache_dir: str | None = field(default=None, metadata={"help": "where recchat:base is converted (default RECCHAT_HOME/models/hf)"})
+    model_dtype: str = field(default="float32", metadata={"help": "float32 on CPU; bfloat16 on GPUs"})
+    attn_implementation: str = "sdpa"
+    # ---- data (training/data.py's DatasetDict, or a .jsonl/.parquet file with the same columns)
+    dataset_path: str = field(default="runs/data/recchat-instruct", metadata={"help": "DatasetDict dir or a jsonl/parquet file"})
+    train_split: str = "train"
+    eval_split: str | None = "validation"
+    max_train_samples: int | None = None
+    max_eval_samples: int | None = 200
+    # ---- LoRA / QLoRA: runs.LoraFields
+    # ---- speed
+    lm_head: str = field(default="logits_to_keep", metadata={
+        "help": "how the loss meets the 262k-vocab head: logits_to_keep (only labelled positions, our loss), "
+                "compact (TRL's fused head, labelled positions only), trl (TRL as is: every position on CPU)"})
+    # ---- TRL / Trainer defaults that suit this project (CPU first)
+    output_dir: str = "runs/sft"
+    bf16: bool | None = False
+    gradient_checkpointing: bool = False
+    max_length: int | None = 384
+    learning_rate: float = 2e-4
+    lr_scheduler_type: str = "cosine"
+    warmup_steps: float = 0.03
+    per_device_train_batch_size: int = 4
+    logging_steps: int = 5
+    save_steps: int = 50
+    save_total_limit: int | None = 2
+    eos_token: str | None = field(default=None, metadata={"help": "the token answers end with (default: the tokenizer's EOS)"})
+    completion_only_loss: bool | None = True
+    dataloader_num_workers: int = 0
+    seed: int = 42
+
+
+def to_prompt_completion(row: dict, tok) -> dict:
+    return {"prompt": tm.train_prompt(tok, row["system"], row["instruction"]),
+            "completion": tm.train_answer(tok, row["response"])}
+
+
+def load_rows(path: str, split: str | None, limit: int | None, seed: int, tok):
+    """A split of the instruction data as prompt/completion rows."""
+    import datasets
+
+    p = Path(path)
+    if not p.exists():
+        raise RecchatError(f"no instruction data at {p}: build it first (python -m training.data.build --config "
+                           "training/configs/data.yaml) or pass --dataset_path")
+    if p.is_dir():
+        dd = datasets.load_from_disk(str(p))
+        if isinstance(dd, datasets.DatasetDict):
+            if split not in dd:
+                return None
+            ds = dd[split]
+        else:
+            ds = dd
+    else:
+        kind = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}.get(p.suffix)
+        if kind is None:
+            raise RecchatError(f"{p}: expected a DatasetDict directory, .jsonl or .parquet")
+        if split not in (None, "train"):
+            return None
+        ds = datasets.load_dataset(kind, data_files=str(p), split="train")
+    missing = {"system", "instruction", "response"} - set(ds.column_names)
+    if missing:
+        raise RecchatError(f"{p} lacks column(s) {sorted(missing)}; expected training/data.py's rows")
+    if limit:
+        ds = ds.shuffle(seed=seed).select(range(min(limit, len(ds))))
+    return ds.map(to_prompt_completion, fn_kwargs={"tok": tok}, remove_columns=ds.column_names)
+
+
+def drop_long(ds, tok, max_length: int | None):
+    """Drop rows whose prompt + completion exceed max_length tokens (truncation would cut the response)."""
+    if ds is None or not max_length:
+        return ds, 0
+    lens = ds.map(lambda b: {"_n": [len(x) for x in tok([p + c for p, c in zip(b["prompt"], b["completion"])],
+                                                         add_special_tokens=False).input_ids]},
+                  batched=True, remove_columns=ds.column_names)["_n"]
+    keep = [i for i, n in enumerate(lens) if n <= max_length]
+    return ds.select(keep), len(lens) - len(keep)
+
+
+class RecchatSFTTrainer(SFTTrainer):
+    """SFTTrainer whose loss projects only the labelled (response) positions through the LM head."""
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.args.lm_head != "logits_to_keep" or return_outputs or not model.training:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        loss, _ = completion_loss(model, inputs, num_items_in_batch)
+        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+            loss = loss * self.accelerator.num_processes
+        return loss
+
+
+def completion_loss(model, inputs: dict, num_items_in_batch=None):
+    """(mean token NLL over labelled positions, per-row (sum NLL, count)).
+
+    `logits_to_keep` takes the positions (shared across the batch) whose next token has a label,
+    so the [batch, seq, 262k] logits of prompt and padding positions are never computed. Going
+    through the model's own forward keeps DDP/DeepSpeed hooks intact."""
+    labels = inputs["labels"]
+    shift = labels[:, 1:]
+    valid = shift != -100
+    cols = valid.any(0).nonzero().squeeze(-1)
+    kw = {k: v for k, v in inputs.items() if k not in ("labels", "completion_mask")}
+    kw["use_cache"] = False
+    out = model(**kw, logits_to_keep=cols)
+    tgt = shift[:, cols]
+    nll = F.cross_entropy(out.logits.float().flatten(0, 1), tgt.flatten(), ignore_index=-100, reduction="none")
+    nll = nll.view(tgt.shape)
+    n = num_items_in_batch if num_items_in_batch is not None else valid.sum()
+    return nll.sum() / torch.as_tensor(n).clamp(min=1), nll
+
+
+def build_trainer(cfg: SFTRunConfig, train_ds, eval_ds=None, tok=None, callbacks=None):
+    tok = tok or tm.load_tokenizer(cfg.model_name_or_path, cfg.model_cache_dir)
+    model = tm.load_model(cfg.model_name_or_path, cache_dir=cfg.model_cache_dir, dtype=cfg.model_dtype,
+                          attn_implementation=cfg.attn_implementation, quantization_config=quantization_config(cfg),
+                          device_map=device_map_for(cfg))
+    return RecchatSFTTrainer(model=model, args=cfg, train_dataset=train_ds, eval_dataset=eval_ds,
+                             processing_class=tok, peft_config=lora_config(cfg), callbacks=callbacks or [])
+
+
+def main(cfg: SFTRunConfig):
+    if cfg.lm_head not in ("logits_to_keep", "compact", "trl"):
+        raise RecchatError(f"lm_head must be logits_to_keep, compact or trl, not {cfg.lm_head!r}")
+    if cfg.bf16 and not torch.cuda.is_available():
+        print("note: bf16 on this CPU is emulated and ~15x slower; set --bf16 false", file=sys.stderr)
+    tok = tm.load_tokenizer(cfg.model_name_or_path, cfg.model_cache_dir)
+    if cfg.eos_token and cfg.eos_token not in tok.get_vocab():
+        raise RecchatError(f"the tokenizer has no {cfg.eos_token!r} token; set --eos_token to its end-of-turn token")
+    if cfg.eos_token:
+        tok.eos_token = cfg.eos_token  # what answers end with (TRL sets the same on its copy)
+    train = load_rows(cfg.dataset_path, cfg.train_split, cfg.max_train_samples, cfg.seed, tok)
+    if train is None or len(train) == 0:
+        raise RecchatError(f"{cfg.dataset_path} has no {cfg.train_split!r} rows")
+    ev = load_rows(cfg.dataset_path, cfg.eval_split, cfg.max_eval_samples, cfg.seed, tok) if cfg.eval_split else None
+    train, dropped = drop_long(train, tok, cfg.max_length)
+    ev, _ = drop_long(ev, tok, cfg.max_length)
+    if ev is not None and len(ev) and cfg.eval_strategy == "no":
+        cfg.eval_strategy, cfg.eval_steps = "steps", cfg.eval_steps or cfg.save_steps
+    print(f"SFT on {len(train)} rows ({dropped} longer than {cfg.max_length} tokens dropped)"
+          + (f", eval on {len(ev)}" if ev is not None else ""), file=sys.stderr)
+    trainer = build_trainer(cfg, train, ev if ev is not None and len(ev) else None, tok,
+                            [plot_callback(f"SFT {Path(cfg.output_dir).name}")])
+    ckpt = last_checkpoint(cfg.output_dir)
+    if ckpt:
+        print(f"resuming from {ckpt}", file=sys.stderr)
+    t0 = time.time()
+    with compact_lm_head(cfg.lm_head == "compact"):
+        trainer.train(resume_from_checkpoint=True if ckpt else None)
+    trainer.save_model(cfg.output_dir)
+    rec = write_record(cfg, trainer, {"kind": "sft", "train_rows": len(train), "dropped_long": dropped,
+                                      "eval_rows": len(ev) if ev is not None else 0,
+                                      "base": cfg.model_name_or_path, "wall_s": round(time.time() - t0, 1)})
+    print(f"adapter saved to {cfg.output_dir} ({rec.name}, loss.png)", file=sys.stderr)
+    return trainer
+
+
+if __name__ == "__main__":
+    run_main(main, SFTRunConfig)
