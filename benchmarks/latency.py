@@ -90,7 +90,7 @@ def main() -> None:
 
     catalog.ensure_default()
     q0 = QUERIES[0]
-    prompt, stop = prompts.build_prompt("fewshot", "search", "en", query=q0)
+    prompt, stop = prompts.build_prompt("fewshot", "search", "en", query=q0, domain="movies")
     # ignore the newline stop for the decode comparison so both sides decode max_tokens tokens
     raw = raw_llama(prompt, [], args.max_tokens, args.repeats)
 
@@ -98,8 +98,8 @@ def main() -> None:
     import recchat.prompts as P
 
     ours_ttft, ours_rate, ours_ret = [], [], []
-    orig = P.FEWSHOT_STOP
-    P.FEWSHOT_STOP = []
+    orig = P.UNDERSTANDING_STOP
+    P.UNDERSTANDING_STOP = []
     try:
         for i in range(args.repeats + 1):
             from recchat.llm.generate import get_pool
@@ -115,7 +115,7 @@ def main() -> None:
             ours_rate.append(a.timings.decode_tok_s)
             ours_ret.append(a.timings.retrieval_ms)
     finally:
-        P.FEWSHOT_STOP = orig
+        P.UNDERSTANDING_STOP = orig
 
     # end to end over the query set, as users run it (warm contexts, real stop sequences)
     e2e, ttft_warm, ret = [], [], []

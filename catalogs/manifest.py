@@ -24,6 +24,8 @@ class Manifest(BaseModel):
     files: dict[str, str] = Field(default_factory=dict)  # role -> path (relative to data dir or bundle)
     fields: dict[str, Any] = Field(default_factory=dict)  # field mapping / loader options
     interactions: str | None = None  # role in `files` holding the interaction log, if any
+    # metadata fields for the item prior when there is no log: {count: FIELD, rating: FIELD}
+    prior: dict[str, str] = Field(default_factory=dict)
 
     def path(self, role: str, data_dir: Path | None) -> Path:
         rel = self.files[role]

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
-from recchat.core.domains import VERB_EN
+from recchat.core.domains import GLOSSARY, VERB_EN
 from recchat.core.textnorm import detect_language
 
 Task = Literal["search", "recommend"]
@@ -212,73 +212,16 @@ def chat_prompt(system: str, instruction: str) -> str:
 
 CHAT_STOP = ["<end_of_turn>", "<start_of_turn>"]
 
-# ------------------------------------------------------------------------------ few-shot (base)
-
-_FEWSHOT_SEARCH = {
-    "en": [
-        ("a scary movie set in space", "science-fiction horror: a small crew trapped on a spaceship and hunted by an alien; dark, claustrophobic, suspenseful."),
-        ("a cozy mystery novel for a rainy weekend", "a gentle whodunit with an amateur sleuth in a small village; warm characters, light humour, clever clues."),
-        ("a relaxing farming game", "a calm life-simulation game: grow crops, raise animals, befriend villagers; cute art, no pressure, slow pace."),
-    ],
-    "ko": [
-        ("우주에서 벌어지는 무서운 영화", "우주선에 갇힌 승무원들이 외계 생명체에게 쫓기는 SF 공포 영화; 어둡고 긴장감 넘치며 폐쇄적인 분위기."),
-        ("비 오는 주말에 읽기 좋은 추리 소설", "작은 마을의 아마추어 탐정이 사건을 푸는 잔잔한 추리 소설; 따뜻한 인물, 가벼운 유머, 기발한 단서."),
-        ("편하게 할 수 있는 농장 게임", "작물을 기르고 동물을 키우며 마을 사람들과 친해지는 느긋한 생활 시뮬레이션 게임; 귀여운 그림체."),
-    ],
-}
-_FEWSHOT_RECOMMEND = {
-    "en": [
-        ("Alien; The Thing; Event Horizon", "more science-fiction horror: isolated crews, a monstrous threat, practical effects and dread."),
-        ("Pride and Prejudice; Emma; Persuasion", "classic romance novels of manners: witty heroines, social class, slow-burn love stories."),
-        ("Stardew Valley; Animal Crossing", "relaxing life-simulation games: farming, crafting, friendly villagers and a calm pace."),
-    ],
-    "ko": [
-        ("에이리언; 괴물; 이벤트 호라이즌", "고립된 사람들이 괴물과 맞서는 SF 공포 영화; 어둡고 긴장감 넘치는 분위기."),
-        ("오만과 편견; 에마; 설득", "재치 있는 여주인공과 신분 차이, 천천히 깊어지는 사랑을 그린 고전 로맨스 소설."),
-        ("스타듀 밸리; 동물의 숲", "농사와 제작, 친근한 이웃이 있는 느긋한 생활 시뮬레이션 게임."),
-    ],
-}
-_FEWSHOT_HEAD = {
-    ("search", "en"): "Each request is followed by a short description of the items that fit it.\n\n",
-    ("recommend", "en"): "Each list of liked items is followed by a short description of what that person would enjoy next.\n\n",
-    ("search", "ko"): "각 요청 뒤에는 그 요청에 맞는 항목의 짧은 설명이 이어집니다.\n\n",
-    ("recommend", "ko"): "각 좋아한 항목 목록 뒤에는 그 사람이 다음에 즐길 항목의 짧은 설명이 이어집니다.\n\n",
-}
-_FEWSHOT_LABELS = {
-    ("search", "en"): ("Request", "Description"),
-    ("recommend", "en"): ("Liked", "They would enjoy"),
-    ("search", "ko"): ("요청", "설명"),
-    ("recommend", "ko"): ("좋아한 항목", "추천 설명"),
-}
-FEWSHOT_STOP = ["\n"]
-
-
-def fewshot_prompt(task: Task, language: str, query: str = "", history: list[str] | None = None,
-                   cf_context: str = "") -> str:
-    lang = "ko" if language == "ko" else "en"
-    shots = (_FEWSHOT_SEARCH if task == "search" else _FEWSHOT_RECOMMEND)[lang]
-    a, b = _FEWSHOT_LABELS[(task, lang)]
-    out = _FEWSHOT_HEAD[(task, lang)]
-    for x, y in shots:
-        out += f"{a}: {x}\n{b}: {y}\n\n"
-    user = sanitize(query, 400) if task == "search" else "; ".join(sanitize(h, 80) for h in (history or [])[-10:])
-    if cf_context.strip() and task == "recommend":
-        # the base model only continues patterns: fold the collaborative hint into the liked line
-        user += " (" + sanitize(cf_context, 200) + ")"
-    return out + f"{a}: {user}\n{b}:"
-
-
 def copies_example(text: str, threshold: float = 0.6) -> bool:
-    """True when a base-model rationale mostly repeats one of the few-shot answers (it does, often)."""
+    """True when the base model's answer mostly repeats one of the few-shot answers (its titles and
+    genres): the rationale benchmark counts these."""
     words = set(re.findall(r"\w+", text.lower()))
     if not words:
         return False
-    for table in (_FEWSHOT_SEARCH, _FEWSHOT_RECOMMEND):
-        for shots in table.values():
-            for _, answer in shots:
-                ex = set(re.findall(r"\w+", answer.lower()))
-                if len(words & ex) / len(words | ex) >= threshold:
-                    return True
+    for _, _, titles, genres in _UNDERSTANDING_SHOTS:
+        ex = set(re.findall(r"\w+", f"{titles} {genres}".lower()))
+        if len(words & ex) / len(words | ex) >= threshold:
+            return True
     return False
 
 
@@ -290,12 +233,80 @@ def build_prompt(
     history: list[str] | None = None,
     candidates: list[str] | None = None,
     cf_context: str = "",
+    domain: str = "",
 ) -> tuple[str, list[str]]:
-    """(prompt, stop sequences) for a checkpoint's prompt style."""
+    """(prompt, stop sequences) for a checkpoint's prompt style: the base model continues the
+    understanding pattern (titles, then genres, in the catalog's language); tuned checkpoints get
+    the chat prompt they were trained on."""
     if style == "fewshot":
-        return fewshot_prompt(task, language, query, history, cf_context), FEWSHOT_STOP
+        return understanding_prompt(task, domain, query, history, cf_context), UNDERSTANDING_STOP
     instr = build_instruction(task, language, query, history, candidates, cf_context)
     return chat_prompt(system_prompt(language), instr), CHAT_STOP
+
+
+# ------------------------------------------------------------------------------ understanding (base)
+# The base model knows famous items ("Pixar movies" -> Toy Story, WALL-E) and genre words in English,
+# better than it writes a rationale; so it names titles and genres, in English, whatever the request's
+# language. The titles are matched to real catalog items (recchat/ranking/grounding.py), the whole line
+# becomes a ranking feature, and the person sees it in their language (display_understanding).
+# The examples share no request or title with benchmarks/search_requests.yaml.
+_UNDERSTANDING_HEAD = ("For each request or list of liked items, a film, book, game and anime expert names "
+                       "well-known titles that fit, then the genres and keywords, in English.\n\n")
+_UNDERSTANDING_SHOTS = [
+    ("Request (movies)", "a courtroom drama about a wrongful conviction",
+     "12 Angry Men; A Few Good Men; Philadelphia; The Hurricane", "drama, courtroom, legal, justice"),
+    ("Request (books)", "바다를 배경으로 한 모험 소설 추천해줘",
+     "Moby-Dick; Treasure Island; The Old Man and the Sea; Life of Pi", "adventure, classics, sea, voyage"),
+    ("Liked (movies)", "The Godfather; Goodfellas; Casino",
+     "Scarface; The Departed; Donnie Brasco; Once Upon a Time in America", "crime, drama, gangsters, mafia"),
+    ("Request (games)", "a rhythm game to play with a plastic guitar",
+     "Guitar Hero III; Rock Band; Guitar Hero: World Tour", "music, rhythm, party, band"),
+    ("Request (anime)", "요리하는 애니 추천",
+     "Food Wars! Shokugeki no Soma; Yakitate!! Japan; Sweetness and Lightning", "cooking, comedy, slice of life"),
+]
+UNDERSTANDING_STOP = ["\n\n", "\nRequest", "\nLiked"]
+_GENRES_LINE = re.compile(r"^\s*Genres?\s*:\s*(.*)$", re.I | re.M)
+
+
+def understanding_prompt(task: Task, domain: str, query: str = "", history: list[str] | None = None,
+                         cf_context: str = "") -> str:
+    out = _UNDERSTANDING_HEAD
+    for label, x, titles, genres in _UNDERSTANDING_SHOTS:
+        out += f"{label}: {x}\nTitles: {titles}\nGenres: {genres}\n\n"
+    d = sanitize(domain or "items", 40)
+    if task == "search":
+        line = f"Request ({d}): {sanitize(query, 400)}"
+    else:
+        line = f"Liked ({d}): " + "; ".join(sanitize(h, 80) for h in (history or [])[-10:])
+        if cf_context.strip():
+            line += " (" + sanitize(cf_context, 200) + ")"
+    return out + line + "\nTitles:"
+
+
+def split_understanding(raw: str) -> tuple[str, list[str]]:
+    """(the text to rank with: genres then titles, the titles named) from the base model's output."""
+    first, _, rest = raw.partition("\n")
+    names = [t.strip(" .\"'") for t in re.split(r";|\s\|\s", first) if t.strip(" .\"'")]
+    names = [n for n in dict.fromkeys(names) if 1 < len(n) <= 120][:8]
+    m = _GENRES_LINE.search(rest)
+    genres = m.group(1).strip() if m else ""
+    text = "; ".join(x for x in (genres, "; ".join(names)) if x)
+    return text, names
+
+
+def display_understanding(text: str, shown_titles: list[str], language: str) -> str:
+    """What the person reads: the genres in their language, and the shown items the model named."""
+    genres = text.split(";")[0].strip() if text else ""
+    if language == "ko":
+        genres = ", ".join(GLOSSARY.get(g.strip().lower(), g.strip()) for g in genres.split(",") if g.strip())
+        out = f"찾는 분위기: {genres}" if genres else ""
+        if shown_titles:
+            out += (" — " if out else "") + "예: " + ", ".join(shown_titles[:3])
+        return out
+    out = f"What fits: {genres}" if genres else ""
+    if shown_titles:
+        out += (" — " if out else "") + "e.g. " + ", ".join(shown_titles[:3])
+    return out
 
 
 def split_response(text: str) -> tuple[str, list[str]]:

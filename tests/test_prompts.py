@@ -48,12 +48,12 @@ def test_injection_stays_inside_the_user_fence():
     assert stop == prompts.CHAT_STOP
 
 
-def test_fewshot_prompt_ends_with_open_line_and_stops_at_newline():
-    prompt, stop = build_prompt("fewshot", "search", "en", query="a scary\nmovie")
-    assert prompt.endswith("Request: a scary movie\nDescription:")
-    assert stop == ["\n"]
-    ko, _ = build_prompt("fewshot", "recommend", "ko", history=["기생충", "올드보이"])
-    assert ko.endswith("좋아한 항목: 기생충; 올드보이\n추천 설명:")
+def test_fewshot_prompt_ends_with_open_line_and_stops_at_the_next_example():
+    prompt, stop = build_prompt("fewshot", "search", "en", query="a scary\nmovie", domain="movies")
+    assert prompt.endswith("Request (movies): a scary movie\nTitles:")
+    assert stop == prompts.UNDERSTANDING_STOP and "\n\n" in stop
+    ko, _ = build_prompt("fewshot", "recommend", "ko", history=["기생충", "올드보이"], domain="movies")
+    assert ko.endswith("Liked (movies): 기생충; 올드보이\nTitles:")
 
 
 def test_listwise_instruction_numbers_candidates():
@@ -69,5 +69,5 @@ def test_format_and_split_response_round_trip():
 
 
 def test_copies_example_catches_parroted_fewshot_answers():
-    assert prompts.copies_example("relaxing life-simulation games: farming, crafting, friendly villagers and a calm pace")
+    assert prompts.copies_example("Guitar Hero III; Rock Band; Guitar Hero: World Tour; music, rhythm, party")
     assert not prompts.copies_example("ergonomic office chairs with lumbar support and adjustable arms")

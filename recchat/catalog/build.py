@@ -13,6 +13,7 @@ import pandas as pd
 from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import UnknownCatalog
 from recchat.core.settings import get_settings
+from recchat.catalog import prior
 from recchat.core.progress import ProgressFn
 from recchat.retrieval.registry import CatalogInfo
 from recchat.retrieval.store import get_store
@@ -118,7 +119,21 @@ def build(name: str, progress: ProgressFn | None = None, data_dir: Path | None =
         tmp = p.with_suffix(".tmp.parquet")
         res.interactions.to_parquet(tmp, index=False)
         tmp.replace(p)  # atomic: a reader never sees half a log
+    _save_prior(name, m, res, has_inter)
     return info
+
+
+def _save_prior(name: str, m, res, has_inter: bool) -> None:
+    """The well-known/well-liked prior: from the log when there is one, else the manifest's metadata fields."""
+    ids = [it.id for it in res.items]
+    if has_inter:
+        raw = prior.from_log(res.interactions)
+    elif m.prior:
+        raw = prior.from_metadata(res.items, m.prior.get("count"), m.prior.get("rating"))
+    else:
+        prior.prior_path(name).unlink(missing_ok=True)  # a rebuild without one must not keep a stale one
+        return
+    prior.save(name, prior.scores(ids, raw))
 
 
 def list_catalogs() -> list[dict[str, Any]]:

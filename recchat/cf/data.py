@@ -1,9 +1,8 @@
-"""Interaction log -> per-user sequences -> leave-last-out split.
+"""Interaction log -> per-user sequences -> leave-last-out split (the rule: recchat/core/split.py).
 
 The split is the contract with evaluation: for every user with >= MIN_EVAL_LEN interactions, the
-last item (by `order`, ties kept in log row order) is the TEST target and the one before it the
-VALIDATION target; models train only on what comes before. Users with fewer interactions cannot
-be evaluated, so their whole sequence is training data.
+last item is the TEST target and the one before it the VALIDATION target; models train only on
+what comes before.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from recchat.core.errors import BadInput
+from recchat.core.split import MIN_EVAL_LEN
 
-MIN_EVAL_LEN = 3
 COLUMNS = ("user", "item", "order")
 
 

@@ -16,15 +16,18 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from recchat import prompts
-from recchat.cf import NoCFModel, cf_context, fuse, load_cf, require_best_model
+from recchat.catalog import prior
+from recchat.cf import NoCFModel, cf_context, load_cf, require_best_model
 from recchat.cf.context import drivers
-from recchat.cf.registry import read_meta
 from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import BadInput, RecchatError
 from recchat.llm.generate import GenStats, stream_completion
 from recchat.llm.checkpoints import get_checkpoint
-from recchat.retrieval.rank import (RRF_K, Exclusion, hyde_vector, normalise, rank, rationale_usable, resolve_history, select,
-                        to_rec_items)
+from recchat.ranking.grounding import ground
+from recchat.ranking.history import HistoryInput, score_history
+from recchat.ranking.query import in_catalog_language
+from recchat.ranking.search import ModelText, SearchInput, score_search
+from recchat.retrieval.rank import Exclusion, normalise, rationale_usable, resolve_history, select, to_rec_items
 from recchat.core.schema import Answer, Timings
 from recchat.core.settings import get_settings
 from recchat.retrieval.store import get_store
@@ -51,7 +54,9 @@ class AskRequest(BaseModel):
     like_ids: list[str] = Field(default_factory=list)
     use_llm: bool = True
     use_cf: bool = False  # fuse CF scores and put CF neighbours in the prompt (catalogs with a CF model)
-    cf_weight: float | None = None  # fusion weight; default: the one chosen on validation users, else 0.5
+    cf_weight: float | None = None  # 0: CF only in the prompt, not a ranking feature (hyde+cfprompt)
+    ranker: Literal["learned", "rrf"] | None = None  # default: RECCHAT_RANKER
+    rank_off: str | None = None  # signals switched off (prior, ground, llm, translate, bm25, cf); default RECCHAT_RANK_OFF
     cache: bool = False  # reuse/stored generations on disk (evaluation, data generation)
 
 
@@ -116,23 +121,41 @@ def run(req: AskRequest) -> Iterator[Event]:
     hist_rows = id_rows + hist_rows
     exclusion = Exclusion(ids={r["id"] for r in hist_rows} | set(req.exclude_ids),
                           title_norms={normalize_title(h) for h in history} - {""})
+    cat_lang = store.info(catalog).language
+    off = {x.strip() for x in (req.rank_off if req.rank_off is not None else s.rank_off).split(",") if x.strip()}
+    if not s.hybrid:
+        off.add("bm25")
+    learned = (req.ranker or s.ranker) == "learned"
+    candidates = _check_candidates(store, catalog, req.candidates)
+    item_prior = prior.load(catalog) if "prior" not in off else {}
+    liked = store.get(catalog, req.like_ids) if req.like_ids else []
     if task == "search":
         user_vec = embedder.embed_queries([query])[0]
-    else:
-        vecs = [normalise(np.asarray(r["vector"], np.float32)) for r in hist_rows]
-        if unresolved:
-            vecs.append(embedder.embed_queries(["; ".join(unresolved)])[0])
-        user_vec = normalise(np.mean(vecs, axis=0))
-        if unresolved and not hist_rows:
-            notices.append("none of the pasted items is in this catalog; matching on their names")
-    if req.like_ids:
-        liked = store.get(catalog, req.like_ids)
         if liked:
             user_vec = normalise(user_vec + np.mean([normalise(np.asarray(r["vector"])) for r in liked], axis=0))
-    fts_text = query if task == "search" else " ".join(r["title"] for r in hist_rows[-5:]) + " " + " ".join(unresolved)
-    rank_kw = dict(k=k, exclusion=exclusion, hybrid=s.hybrid, candidates=_check_candidates(store, catalog, req.candidates),
-                   drop_terms=req.drop_terms)
-    rows, scores = rank(store, catalog, user_vec=user_vec, hyde_vec=None, fts_text=fts_text, **rank_kw)
+        cat_text = in_catalog_language(query, language, cat_lang)
+        cat_vec = embedder.embed_queries([cat_text])[0] if cat_text.strip() and cat_text != query else None
+        base_input = SearchInput(query=query, query_vec=user_vec, catalog_text=cat_text or query,
+                                 catalog_vec=cat_vec, candidates=candidates)
+    else:
+        vecs = [np.asarray(r["vector"], np.float32) for r in hist_rows + liked]
+        if unresolved:
+            vecs.append(embedder.embed_queries(["; ".join(unresolved)])[0])
+            if not hist_rows:
+                notices.append("none of the pasted items is in this catalog; matching on their names")
+        user_vec = normalise(np.mean([normalise(v) for v in vecs], axis=0))
+        base_input = HistoryInput(history_vecs=np.asarray(vecs, np.float32), history_ids=[r["id"] for r in hist_rows],
+                                  titles_text=" ".join(r["title"] for r in hist_rows[-5:]) + " " + " ".join(unresolved),
+                                  candidates=candidates)
+    fts_text = query if task == "search" else base_input.titles_text
+
+    def ranked(inp) -> tuple[list[dict], dict[str, float]]:
+        score = score_search if task == "search" else score_history
+        pool, scores = score(store, catalog, inp, item_prior, depth=s.rank_depth, off=off,
+                             fts_weight=s.fts_weight, learned=learned)
+        return select(sorted(scores, key=lambda i: -scores[i]), pool.rows, exclusion, req.drop_terms, k), scores
+
+    rows, scores = ranked(base_input)
     retrieval_ms = (time.perf_counter() - t_r) * 1000
     hist_titles = [r["title"] for r in hist_rows] + unresolved
     yield ("items", to_rec_items(rows, scores, fts_text, k), "preliminary")
@@ -144,16 +167,16 @@ def run(req: AskRequest) -> Iterator[Event]:
         if cf_note:
             notices.append(cf_note)
 
-    # ---- the rationale
+    # ---- the model's text
     stats = GenStats()
     rationale_raw = ""
-    llm_order: list[str] | None = None
     if ckpt is not None:
         cand_titles = None
         if req.candidates:
             cand_titles = [r["title"] for r in store.get(catalog, req.candidates)]
         prompt, stop = prompts.build_prompt(ckpt.prompt_style, task, language, query=search_text or query,
-                                            history=hist_titles, candidates=cand_titles, cf_context=cf_ctx)
+                                            history=hist_titles, candidates=cand_titles, cf_context=cf_ctx,
+                                            domain=store.info(catalog).domain)
         gen_kw = dict(max_tokens=req.max_tokens or s.max_tokens,
                       temperature=s.temperature if req.temperature is None else req.temperature,
                       seed=req.seed, stop=stop)
@@ -175,32 +198,32 @@ def run(req: AskRequest) -> Iterator[Event]:
                 get_cache().put(ckey, rationale_raw)
     rationale, picks = prompts.split_response(rationale_raw)
     rationale = rationale.strip()
+    if ckpt is not None and ckpt.prompt_style == "fewshot":
+        rationale, picks = prompts.split_understanding(rationale_raw)
 
-    # ---- HyDE refinement
+    # ---- the final ranking, with what the model said as features
     t_r = time.perf_counter()
-    hyde_vec = None
     used = False
+    llm_text = None
     if rationale:
         r_vec = embedder.embed_queries([rationale])[0]
         used, why = rationale_usable(rationale, r_vec, user_vec, s.min_rationale_similarity)
-        if used and ckpt is not None and ckpt.prompt_style == "fewshot" and prompts.copies_example(rationale):
-            used, why = False, "the rationale copied a prompt example"
         if used:
-            hyde_vec = hyde_vector(user_vec, r_vec, s.query_weight)
+            llm_text = ModelText(text=rationale, vec=r_vec, names=picks)
         else:
             notices.append(f"{why}: items use your words alone")
-    if picks and req.candidates:
-        by_title = {normalize_title(r["title"]): r["id"] for r in store.get(catalog, req.candidates)}
-        llm_order = [by_title[normalize_title(p)] for p in picks if normalize_title(p) in by_title]
-    if hyde_vec is not None or llm_order or cf_model is not None:
-        if cf_model is not None:
-            rank_kw = {**rank_kw, "k": max(50, 5 * k)}  # a deeper pool for the CF fusion to reorder
-        rows, scores = rank(store, catalog, user_vec=user_vec, hyde_vec=hyde_vec,
-                            fts_text=fts_text, llm_order=llm_order, pick_weight=s.pick_weight, **rank_kw)
-        if cf_model is not None:
-            rows, scores = _cf_fuse(store, catalog, cf_model, rows, [r["id"] for r in hist_rows],
-                                    req.candidates, exclusion, req.drop_terms, k, req.cf_weight)
+    use_cf_rank = cf_model is not None and task == "recommend" and req.cf_weight != 0.0
+    if llm_text is not None or use_cf_rank:
+        base_input.llm = llm_text
+        if use_cf_rank:
+            base_input.cf = cf_model
+        rows, scores = ranked(base_input)
+        if use_cf_rank:
+            rows = _cf_because(store, catalog, cf_model, rows, [r["id"] for r in hist_rows])
     retrieval_ms += (time.perf_counter() - t_r) * 1000
+    if ckpt is not None and ckpt.prompt_style == "fewshot" and rationale:
+        named = ground(picks, store.title_index(catalog)) if picks else {}
+        rationale = prompts.display_understanding(rationale, [r["title"] for r in rows if r["id"] in named], language)
 
     ans = Answer(
         task=task, language=language, query=query, history=hist_titles, catalog=catalog,
@@ -226,20 +249,11 @@ def _cf_setup(catalog: str, task: str, hist_ids: list[str], language: str):
     return model, ctx, ""
 
 
-def _cf_fuse(store, catalog, model, rows, hist_ids, candidates, exclusion, drop_terms, k, weight):
-    if weight is None:
-        weight = float(read_meta(catalog).get("fusion_weight", 0.5))
-    cf_scores = model.score(hist_ids, candidates)
-    order = fuse([r["id"] for r in rows], cf_scores, weight)
-    by_id = {r["id"]: r for r in rows}
-    missing = [i for i in order[: 3 * k] if i not in by_id]
-    by_id.update({r["id"]: r for r in store.get(catalog, missing)})
-    out = select(order, by_id, exclusion, drop_terms, k)
-    if weight > 0:  # say which history item drove each CF-backed pick
-        drv = drivers(model, hist_ids, [r["id"] for r in out])
-        titles = {r["id"]: r["title"] for r in store.get(catalog, list(set(drv.values())))}
-        out = [dict(r, because=titles[drv[r["id"]]]) if drv.get(r["id"]) in titles else r for r in out]
-    return out, {r["id"]: 1.0 / (RRF_K + n + 1) for n, r in enumerate(out)}
+def _cf_because(store, catalog, model, rows, hist_ids):
+    """Say which history item drove each CF-backed pick ("people who liked X also liked this")."""
+    drv = drivers(model, hist_ids, [r["id"] for r in rows])
+    titles = {r["id"]: r["title"] for r in store.get(catalog, list(set(drv.values())))}
+    return [dict(r, because=titles[drv[r["id"]]]) if drv.get(r["id"]) in titles else r for r in rows]
 
 
 def _check_candidates(store, catalog: str, candidates: list[str] | None) -> list[str] | None:

@@ -83,3 +83,54 @@ CATALOG_DOMAIN = {
     "poi": "poi",
     "industrial": "e-commerce",
 }
+
+
+# Korean request words -> the English words English catalogs are made of. Together with the reverse
+# of GLOSSARY (genre and category words) this turns "범죄 스릴러 영화 추천해줘" into "crime thriller
+# movie" before retrieval, so a Korean request on an English catalog is matched on the catalog's own
+# words and not only by the multilingual embedder. Empty = a word that carries no meaning for search.
+KO_QUERY_WORDS = {
+    # what is asked for
+    "영화": "movie", "영화들": "movies", "책": "book", "소설": "novel", "소설책": "novel", "게임": "game",
+    "애니": "anime", "애니메이션": "animation anime", "만화": "manga comic", "시리즈": "series",
+    "작품": "", "뉴스": "news", "기사": "news", "식당": "restaurant", "맛집": "restaurant", "카페": "cafe",
+    "장소": "place", "상품": "product", "제품": "product", "도구": "tool",
+    # request verbs and fillers
+    "추천": "", "추천해줘": "", "추천해주세요": "", "추천좀": "", "찾아줘": "", "알려줘": "", "있어": "",
+    "있나요": "", "없어": "", "보고": "", "싶어": "", "싶은데": "", "해줘": "", "좀": "", "같은": "like",
+    "비슷한": "similar", "처럼": "like", "느낌": "", "좋은": "good", "볼만한": "good", "읽을만한": "good",
+    "할만한": "good", "명작": "classic masterpiece", "고전": "classic", "인기": "popular", "유명한": "famous",
+    # moods and audiences
+    "무서운": "scary horror", "공포": "horror", "호러": "horror", "재미있는": "fun", "재밌는": "fun",
+    "웃긴": "funny comedy", "코믹": "comedy", "슬픈": "sad", "감동적인": "moving", "감동": "moving",
+    "따뜻한": "heartwarming", "잔잔한": "quiet gentle", "로맨틱한": "romantic", "달달한": "romantic",
+    "긴장감": "suspense tense", "반전": "twist", "어두운": "dark", "우울한": "dark", "신나는": "exciting",
+    "가족": "family", "아이": "kids children", "아이들": "kids children", "어린이": "children kids",
+    "청소년": "young adult teen", "성인": "adult", "혼자": "single-player", "친구": "friends", "친구랑": "co-op friends",
+    "커플": "romance couple", "비": "rain", "겨울": "winter", "여름": "summer", "가을": "autumn",
+    # themes
+    "범죄": "crime", "추리": "mystery detective", "탐정": "detective", "살인": "murder", "연쇄살인": "serial killer",
+    "스릴러": "thriller", "미스터리": "mystery", "액션": "action", "모험": "adventure", "판타지": "fantasy",
+    "공상과학": "sci-fi science fiction", "우주": "space", "외계인": "aliens", "로봇": "robots", "좀비": "zombie",
+    "뱀파이어": "vampire", "마법": "magic", "마법사": "wizard", "용": "dragons", "전쟁": "war", "역사": "history",
+    "역사적": "historical", "시간여행": "time travel", "타임루프": "time loop", "꿈": "dreams", "디스토피아": "dystopia",
+    "생존": "survival", "재난": "disaster", "스파이": "spy", "첩보": "spy espionage", "하이스트": "heist",
+    "강도": "heist robbery", "복수": "revenge", "사랑": "love", "연애": "romance", "청춘": "coming of age youth",
+    "성장": "coming of age", "학교": "school", "학원": "school", "스포츠": "sports", "야구": "baseball",
+    "축구": "soccer football", "농구": "basketball", "복싱": "boxing", "음악": "music", "뮤지컬": "musical",
+    "다큐": "documentary", "다큐멘터리": "documentary", "자기계발": "self-help", "경제": "economics business",
+    "심리": "psychology", "철학": "philosophy", "과학": "science", "요리": "cooking", "여행": "travel",
+    "동물": "animals", "공주": "princess", "영웅": "hero superhero", "슈퍼히어로": "superhero",
+    "히어로": "superhero", "닌자": "ninja", "사무라이": "samurai", "해적": "pirates",
+    "중세": "medieval", "서부": "western", "느와르": "noir", "누아르": "noir",
+    # games
+    "오픈월드": "open world", "롤플레잉": "rpg role-playing", "알피지": "rpg", "rpg": "rpg", "슈팅": "shooter",
+    "총": "shooter", "격투": "fighting", "레이싱": "racing", "경주": "racing", "퍼즐": "puzzle",
+    "전략": "strategy", "시뮬레이션": "simulation", "샌드박스": "sandbox", "플랫포머": "platformer",
+    "협동": "co-op cooperative", "멀티": "multiplayer", "멀티플레이": "multiplayer", "싱글": "single-player",
+    "파티": "party", "건설": "building", "탐험": "exploration", "잠입": "stealth", "소울라이크": "souls-like",
+    "어려운": "hard difficult", "고난도": "hard difficult", "캐주얼": "casual",
+    # anime
+    "배틀": "battle action", "메카": "mecha", "일상": "slice of life", "이세계": "isekai another world",
+    "학원물": "school", "스포츠물": "sports", "힐링": "healing relaxing",
+}

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # on games (candidates20, 100 users) the tuned 270M model's picks cost Hit@1 (sft 0.29 -> 0.23 at 0.5)
     pick_weight: float = 0.0
     min_rationale_similarity: float = 0.80  # e5 cosine; unrelated text scores ~0.73-0.80 here
+    # the learned ranker (recchat/ranking): "learned", or "rrf" = reciprocal-rank fusion of the same candidates
+    ranker: str = "learned"
+    rank_off: str = ""  # comma list of signals switched off for ablations: prior, ground, llm, translate, bm25, cf
+    rank_depth: int = 300  # candidates each signal proposes (the learned ranker orders their union)
     max_query_chars: int = 2000  # longer pastes are truncated with a notice
     max_history_items: int = 50
 

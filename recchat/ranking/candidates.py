@@ -1,0 +1,66 @@
+"""Candidate pools: every signal proposes items; the learned scorer orders their union."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recchat.retrieval.store import CatalogStore
+
+
+@dataclass
+class Pool:
+    """Candidate rows by id, plus each signal's own ranking (ids, best first) and raw scores."""
+
+    rows: dict[str, dict] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def add(self, name: str, hits: list[dict], score_key: str | None = None) -> None:
+        self.lists[name] = [h["id"] for h in hits]
+        if score_key:
+            self.scores[name] = {h["id"]: float(h.get(score_key) or 0.0) for h in hits}
+        for h in hits:
+            self.rows.setdefault(h["id"], h)
+
+    def ids(self) -> list[str]:
+        return list(self.rows)
+
+    def vectors(self, ids: list[str]) -> np.ndarray:
+        return np.asarray([self.rows[i]["vector"] for i in ids], np.float32).reshape(len(ids), -1)
+
+
+def restrict(pool: Pool, allowed: list[str]) -> None:
+    """Keep only `allowed` ids (listwise ranking of given candidates), in every list."""
+    keep = set(allowed)
+    pool.rows = {i: r for i, r in pool.rows.items() if i in keep}
+    pool.lists = {n: [i for i in ids if i in keep] for n, ids in pool.lists.items()}
+    pool.scores = {n: {i: s for i, s in sc.items() if i in keep} for n, sc in pool.scores.items()}
+
+
+def vector_hits(store: CatalogStore, catalog: str, vec: np.ndarray | None, k: int) -> list[dict]:
+    return [] if vec is None else store.vector_search(catalog, vec, k)
+
+
+def text_hits(store: CatalogStore, catalog: str, text: str, k: int) -> list[dict]:
+    return store.text_search(catalog, text, k) if text and text.strip() else []
+
+
+def fill(store: CatalogStore, catalog: str, pool: Pool, ids: list[str]) -> None:
+    """Rows for ids that no search returned (grounded titles, CF picks, given candidates)."""
+    missing = [i for i in dict.fromkeys(ids) if i not in pool.rows]
+    for r in store.get(catalog, missing):
+        pool.rows[r["id"]] = r
+
+
+def rrf_scores(pool: Pool, grounded: dict[str, float], fts_weight: float, k: int = 60) -> dict[str, float]:
+    """The fallback without a learned model: reciprocal-rank fusion of the lists (the old ranking)."""
+    out: dict[str, float] = {}
+    for name, ids in pool.lists.items():
+        w = fts_weight if name.startswith("bm25") else 1.0
+        for r, i in enumerate(ids):
+            out[i] = out.get(i, 0.0) + w / (k + r + 1)
+    for i, s in grounded.items():
+        out[i] = out.get(i, 0.0) + s / (k + 1)
+    return out

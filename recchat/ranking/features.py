@@ -1,0 +1,90 @@
+"""Features that mean the same in every domain, computed in batch for one request's candidates.
+
+Similarities are cosines of e5 vectors; `*_gap` is a candidate's cosine minus the best one in the
+pool (how far it is from the request's best match, which compares across catalogs better than the
+raw value); `bm25_*` is the full-text score over the best one; `rank_*` is 1 / (1 + rank) in a list
+(0 when the list does not hold the candidate). A feature that does not apply (no model text, no
+prior) is NaN, which the learned ranker treats as missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SEARCH = ("cos_q", "cos_q_gap", "cos_t", "cos_t_gap", "cos_u", "cos_u_gap", "bm25_t", "bm25_u", "ground",
+          "pop", "quality", "rank_q", "rank_t", "rank_bm25")
+HISTORY = ("cos_mean", "cos_mean_gap", "cos_recent", "cos_last", "cos_max", "bm25_h", "cos_u", "cos_u_gap",
+           "ground", "pop", "quality", "cf", "cf_rank", "rank_mean", "rank_bm25")
+
+# A candidate whose best cosine is this far below the best candidate's, with no full-text hit and not
+# named by the model, does not match the request: no prior may lift it above one that does
+# (recchat/ranking/search.py). 0.06 keeps 97% of the training requests' targets matching (the rank
+# card records the share); unrelated text sits ~0.05-0.10 below the best match in e5 space.
+MATCH_GAP = 0.06
+
+# which features each switchable signal owns (RECCHAT_RANK_OFF=prior,ground,... for ablations)
+SIGNALS = {
+    "prior": ("pop", "quality"),
+    "ground": ("ground",),
+    "llm": ("cos_u", "cos_u_gap", "bm25_u", "ground"),
+    "translate": ("cos_t", "cos_t_gap", "rank_t"),
+    "bm25": ("bm25_t", "bm25_u", "rank_bm25", "bm25_h"),
+    "cf": ("cf", "cf_rank"),
+}
+
+
+def unit(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, np.float32)
+    n = np.linalg.norm(m, axis=-1, keepdims=True)
+    return m / np.maximum(n, 1e-12)
+
+
+def cosines(mat: np.ndarray, vec: np.ndarray | None) -> np.ndarray:
+    """Cosine of each row of `mat` (already unit) with `vec`; NaN for every row when vec is None."""
+    if vec is None:
+        return np.full(len(mat), np.nan, np.float32)
+    return mat @ unit(vec)
+
+
+def gap(x: np.ndarray) -> np.ndarray:
+    if not len(x) or np.all(np.isnan(x)):
+        return np.full(len(x), np.nan, np.float32)
+    return x - np.nanmax(x)
+
+
+def rank_feature(ids: list[str], ranking: list[str] | None) -> np.ndarray:
+    if ranking is None:
+        return np.full(len(ids), np.nan, np.float32)
+    pos = {i: r for r, i in enumerate(ranking)}
+    return np.array([1.0 / (1 + pos[i]) if i in pos else 0.0 for i in ids], np.float32)
+
+
+def scaled(ids: list[str], scores: dict[str, float] | None) -> np.ndarray:
+    """score / best score (0 when absent); NaN for every row when the signal did not run."""
+    if scores is None:
+        return np.full(len(ids), np.nan, np.float32)
+    top = max(scores.values(), default=0.0) or 1.0
+    return np.array([scores.get(i, 0.0) / top for i in ids], np.float32)
+
+
+def recency_weights(n: int, decay: float = 0.7) -> np.ndarray:
+    """Newest item weight 1, the one before `decay`, ...: what comes next follows recent items."""
+    w = decay ** np.arange(n - 1, -1, -1, dtype=np.float32)
+    return w / w.sum()
+
+
+def prior_columns(ids: list[str], prior: dict[str, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    if not prior:
+        nan = np.full(len(ids), np.nan, np.float32)
+        return nan, nan.copy()
+    none = (np.nan, np.nan)
+    pq = np.array([prior.get(i, none) for i in ids], np.float32).reshape(len(ids), 2)
+    return pq[:, 0], pq[:, 1]
+
+
+def matrix(columns: dict[str, np.ndarray], names: tuple[str, ...], off: set[str]) -> np.ndarray:
+    """The (candidates, features) matrix in `names` order; switched-off signals become NaN."""
+    dead = {f for s in off for f in SIGNALS.get(s, ())}
+    n = len(next(iter(columns.values()))) if columns else 0
+    cols = [np.full(n, np.nan, np.float32) if f in dead else np.asarray(columns[f], np.float32) for f in names]
+    return np.stack(cols, axis=1) if cols else np.zeros((n, 0), np.float32)

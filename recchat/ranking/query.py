@@ -1,0 +1,49 @@
+"""A request in the catalog's language: Korean request words become the English words an English
+catalog's items are made of (recchat/core/domains.py), so retrieval matches the catalog's own
+vocabulary and not only what the multilingual embedder carries across languages."""
+
+from __future__ import annotations
+
+import re
+
+from recchat.core.domains import GLOSSARY, KO_QUERY_WORDS
+
+# Korean genre/category word -> English, the reverse of the glossary (first English word wins)
+_KO_EN: dict[str, str] = {}
+for _en, _ko in GLOSSARY.items():
+    _KO_EN.setdefault(_ko, _en)
+_KO_EN.update({k: v for k, v in KO_QUERY_WORDS.items()})
+
+_PARTICLE = re.compile(r"(으로|에서|까지|부터|한테|처럼|같은|이랑|랑|하고|은|는|이|가|을|를|에|의|도|로|과|와|만|요)$")
+_TOKEN = re.compile(r"[가-힣]+|[A-Za-z0-9][A-Za-z0-9'\-:.]*")
+
+
+def _korean_word(w: str) -> str | None:
+    if w in _KO_EN:
+        return _KO_EN[w]
+    stripped = _PARTICLE.sub("", w)
+    if stripped != w and stripped in _KO_EN:
+        return _KO_EN[stripped]
+    # compounds written without a space ("범죄스릴러", "좀비영화"): two known halves
+    for i in range(2, len(w) - 1):
+        a, b = w[:i], _PARTICLE.sub("", w[i:])
+        if a in _KO_EN and b in _KO_EN:
+            return f"{_KO_EN[a]} {_KO_EN[b]}".strip()
+    return None
+
+
+def in_catalog_language(text: str, text_language: str, catalog_language: str) -> str:
+    """The request's words in the catalog's language; unchanged when the languages match or no
+    mapping exists. Latin words in a Korean request ("젤다 같은 오픈월드 RPG") are kept as they are;
+    Korean words the tables do not know are dropped (the embedder still sees the original)."""
+    if text_language == catalog_language or text_language != "ko" or catalog_language != "en":
+        return text
+    out: list[str] = []
+    for tok in _TOKEN.findall(text):
+        if re.match(r"[A-Za-z0-9]", tok):
+            out.append(tok)
+            continue
+        en = _korean_word(tok)
+        if en:
+            out.append(en)
+    return " ".join(w for w in " ".join(out).split())

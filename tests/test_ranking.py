@@ -1,0 +1,91 @@
+"""The one ranking (recchat/ranking): tiny catalogs built with the real embedder and LanceDB, ranked
+through the real pipeline with the shipped learned model, checked against hand-set expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recchat.core.schema import Item
+from recchat.ranking.grounding import ground
+from recchat.ranking.query import in_catalog_language
+
+MOVIES = [
+    ("1", "Night Harbor", "a crime thriller: a detective hunts a serial killer through a rainy city", 2),
+    ("2", "Laugh Factory", "a slapstick comedy about two clumsy bakers", 40),
+    ("3", "Star Voyage", "science fiction adventure in deep space with aliens", 30),
+    ("4", "Kitchen Stories", "a documentary about cooking pasta in Italian family kitchens", 500),
+    ("5", "Haunted Hollow", "a horror movie about a haunted house in the woods", 1),
+    ("6", "Love in Paris", "a romantic comedy about a chance meeting in Paris", 25),
+    ("7", "Desert Kings", "a war drama about soldiers in the desert", 10),
+    ("8", "Toy Parade", "an animated family comedy about toys that come alive", 60),
+]
+
+
+@pytest.fixture()
+def tiny(empty_home):
+    from recchat.catalog import prior
+    from recchat.retrieval.embedder import get_embedder
+    from recchat.retrieval.store import get_store
+
+    items = [Item(id=i, title=t, text=f"{t} | {d}", domain="movies") for i, t, d, _ in MOVIES]
+    get_store().build("tiny", items, get_embedder(), language="en", domain="movies")
+    raw = pd.DataFrame({"id": [m[0] for m in MOVIES], "count": [float(m[3]) for m in MOVIES], "rating": np.nan})
+    prior.save("tiny", prior.scores([m[0] for m in MOVIES], raw))
+    return "tiny"
+
+
+def _ask(catalog: str, query: str, **kw) -> list[str]:
+    from recchat.chat.pipeline import AskRequest, answer
+
+    a = answer(AskRequest(query=query, catalog=catalog, task="search", use_llm=False, top_k=8, **kw))
+    return [it.title for it in a.items]
+
+
+def test_korean_words_become_the_catalogs_words():
+    assert in_catalog_language("범죄 스릴러 영화 추천해줘", "ko", "en") == "crime thriller movie"
+    assert in_catalog_language("젤다 같은 오픈월드 RPG", "ko", "en") == "like open world RPG"
+    assert in_catalog_language("좀비영화", "ko", "en") == "zombie movie"  # a compound written as one word
+    assert in_catalog_language("a crime thriller", "en", "en") == "a crime thriller"
+    assert in_catalog_language("반도체 수출", "ko", "ko") == "반도체 수출"  # same language: untouched
+
+
+def test_korean_request_on_an_english_catalog_finds_its_english_twin(tiny):
+    en = _ask(tiny, "a crime thriller movie")
+    ko = _ask(tiny, "범죄 스릴러 영화 추천해줘")
+    assert en[0] == "Night Harbor"
+    assert ko[0] == en[0]
+    assert _ask(tiny, "무서운 공포 영화")[0] == "Haunted Hollow"
+
+
+def test_the_prior_cannot_lift_an_unmatched_item_above_a_matching_one(tiny):
+    # "Kitchen Stories" is by far the most consumed item and shares nothing with the request
+    titles = _ask(tiny, "a haunted house horror movie")
+    assert titles[0] == "Haunted Hollow"
+    if "Kitchen Stories" in titles:
+        assert titles.index("Kitchen Stories") > titles.index("Haunted Hollow")
+    # and with the prior switched off the order of matching items is still the request's
+    assert _ask(tiny, "a haunted house horror movie", rank_off="prior")[0] == "Haunted Hollow"
+
+
+def test_named_titles_are_grounded_to_real_items_only(tiny):
+    from recchat.retrieval.store import get_store
+
+    idx = get_store().title_index(tiny)
+    got = ground(["Night Harbour", "A Film That Does Not Exist", "toy parade", "Star Voyage II: Return"], idx)
+    assert set(got) <= {m[0] for m in MOVIES}
+    assert "1" in got and "8" in got  # fuzzy ("Harbour") and exact after normalising case
+    assert got["8"] == 1.0 and got["1"] < 1.0
+
+
+def test_unmatched_named_titles_never_appear_as_items_or_in_the_rationale():
+    from recchat import prompts
+
+    text, names = prompts.split_understanding(" Night Harbor; Totally Invented Film\nGenres: crime, thriller")
+    assert names == ["Night Harbor", "Totally Invented Film"]
+    # the pipeline passes only titles of shown items that grounding matched
+    shown = prompts.display_understanding(text, ["Night Harbor"], "en")
+    assert "Night Harbor" in shown and "Totally Invented" not in shown
+    ko = prompts.display_understanding(text, [], "ko")
+    assert "범죄" in ko and "스릴러" in ko and "Invented" not in ko

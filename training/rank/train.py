@@ -1,0 +1,213 @@
+"""Train the learned ranker (search and history) on the training domains; ship it with recchat.
+
+Usage:
+    python -m training.rank.train --config training/configs/rank.yaml
+    python -m training.rank.train --config training/configs/rank.yaml --search_per_catalog 100 --tasks search
+
+The catalogs must be built (`recchat catalog build NAME` with RECCHAT_DATA_DIR set). Features come
+from recchat.ranking (the exact code the app ranks with), so training and serving cannot drift.
+Held-out domains (games, steam, office) are refused. Writes recchat/ranking/models/{task}.lgb.txt
+and a card {task}.json (data, features, validation NDCG@10 of the model vs its inputs alone).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from recchat.catalog.build import load_interactions, load_items
+from recchat.catalog import prior as prior_mod
+from recchat.core.errors import BadInput, RecchatError
+from recchat.ranking import features as F
+from recchat.ranking import model as ranker_model
+from recchat.ranking.history import HistoryInput
+from recchat.ranking.history import featurize as history_features
+from recchat.ranking.history import pool_for as history_pool
+from recchat.ranking.query import in_catalog_language
+from recchat.ranking.search import SearchInput
+from recchat.ranking.search import featurize as search_features
+from recchat.ranking.search import matches
+from recchat.ranking.search import pool_for as search_pool
+from recchat.retrieval.embedder import get_embedder
+from recchat.retrieval.store import get_store
+from training.rank.cases import history_cases, search_cases
+from training.train.runs import run_main
+
+HELD_OUT = {"games", "steam", "office"}
+
+
+@dataclass
+class RankConfig:
+    catalogs: list[str] = field(default_factory=lambda: ["movies", "books", "anime", "poi", "news", "industrial"],
+                                metadata={"help": "training-domain catalogs (built)"})
+    tasks: list[str] = field(default_factory=lambda: ["search", "history"], metadata={"help": "search, history"})
+    search_per_catalog: int = field(default=300, metadata={"help": "search requests per catalog"})
+    history_per_catalog: int = field(default=300, metadata={"help": "users per catalog"})
+    ko_share: float = field(default=0.5, metadata={"help": "share of Korean search requests"})
+    cf_share: float = field(default=0.5, metadata={"help": "share of history cases with CF features (item-kNN)"})
+    depth: int = field(default=300, metadata={"help": "candidates per signal (RECCHAT_RANK_DEPTH at run time)"})
+    seed: int = 0
+    valid_share: float = 0.2
+    num_leaves: int = 15
+    learning_rate: float = 0.05
+    n_estimators: int = 300
+    min_data_in_leaf: int = 20
+    out_dir: str = field(default="", metadata={"help": "where to write models (default: recchat/ranking/models)"})
+
+
+def _log(msg: str) -> None:
+    print(f"[rank] {msg}", file=sys.stderr, flush=True)
+
+
+def search_groups(cfg: RankConfig, name: str, items, log, prior) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    store, emb = get_store(), get_embedder()
+    lang = store.info(name).language
+    cases = search_cases(name, items, log, cfg.search_per_catalog, cfg.ko_share if lang == "en" else 0.0, cfg.seed)
+    qv = emb.embed_queries([c.query for c in cases])
+    texts = [in_catalog_language(c.query, c.language, lang) for c in cases]
+    need = [i for i, (c, t) in enumerate(zip(cases, texts)) if t != c.query and t.strip()]
+    tv = dict(zip(need, emb.embed_queries([texts[i] for i in need]))) if need else {}
+    out = []
+    for i, c in enumerate(cases):
+        inp = SearchInput(query=c.query, query_vec=qv[i], catalog_text=texts[i] or c.query, catalog_vec=tv.get(i))
+        pool, grounded = search_pool(store, name, inp, cfg.depth, set())
+        if c.target not in pool.rows:
+            continue  # no signal proposed it: nothing to learn about ordering
+        ids, x = search_features(pool, inp, grounded, prior, set())
+        out.append((x, np.array([1.0 if j == c.target else 0.0 for j in ids]), name))
+    return out
+
+
+def target_match_share(groups) -> float:
+    """How often the target passes the match gate (recchat.ranking.search.matches): MATCH_GAP's check."""
+    ok = [bool(matches(x)[y > 0].all()) for x, y, _ in groups]
+    return float(np.mean(ok)) if ok else 0.0
+
+
+def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    from recchat.cf.data import leave_last_out
+    from recchat.cf.itemknn import ItemKNN
+
+    store = get_store()
+    cases = history_cases(name, log, cfg.history_per_catalog, cfg.seed)
+    cf = ItemKNN.fit(leave_last_out(log), progress=False) if cfg.cf_share > 0 else None
+    rng = np.random.default_rng(cfg.seed)
+    out = []
+    for c in cases:
+        rows = store.get(name, c.history)
+        if not rows:
+            continue
+        inp = HistoryInput(history_vecs=np.asarray([r["vector"] for r in rows], np.float32),
+                           history_ids=[r["id"] for r in rows],
+                           titles_text=" ".join(r["title"] for r in rows[-5:]),
+                           cf=cf if rng.random() < cfg.cf_share else None)
+        pool, grounded, cf_scores = history_pool(store, name, inp, cfg.depth, set())
+        for h in inp.history_ids:  # consumed items are never shown, so never ranked
+            pool.rows.pop(h, None)
+        if c.target not in pool.rows:
+            continue
+        ids, x = history_features(pool, inp, grounded, cf_scores, prior, set())
+        out.append((x, np.array([1.0 if j == c.target else 0.0 for j in ids]), name))
+    return out
+
+
+def _ndcg10(groups, scores_of) -> float:
+    vals = []
+    for x, y, _ in groups:
+        s = scores_of(x)
+        order = np.argsort(-s, kind="stable")[:10]
+        hit = np.where(y[order] > 0)[0]
+        vals.append(1.0 / np.log2(hit[0] + 2) if len(hit) else 0.0)
+    return float(np.mean(vals)) if vals else 0.0
+
+
+def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(cfg.seed)
+    idx = rng.permutation(len(groups))
+    n_valid = max(1, int(len(groups) * cfg.valid_share))
+    valid = [groups[i] for i in idx[:n_valid]]
+    train = [groups[i] for i in idx[n_valid:]]
+
+    def ds(gs, ref=None):
+        return lgb.Dataset(np.vstack([g[0] for g in gs]), np.concatenate([g[1] for g in gs]),
+                           group=[len(g[1]) for g in gs], feature_name=list(names), reference=ref,
+                           free_raw_data=False)
+
+    dtrain = ds(train)
+    dvalid = ds(valid, dtrain)
+    params = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [10], "num_leaves": cfg.num_leaves,
+              "learning_rate": cfg.learning_rate, "min_data_in_leaf": cfg.min_data_in_leaf, "verbose": -1,
+              "seed": cfg.seed, "deterministic": True, "num_threads": 2, "lambdarank_truncation_level": 20}
+    booster = lgb.train(params, dtrain, num_boost_round=cfg.n_estimators, valid_sets=[dvalid],
+                        callbacks=[lgb.early_stopping(30, verbose=False)])
+    base = {f: _ndcg10(valid, lambda x, j=names.index(f): np.nan_to_num(x[:, j], nan=-1e9))
+            for f in names if f.startswith(("cos_q", "cos_mean", "rank_q", "rank_mean", "bm25", "pop"))}
+    return {"booster": booster, "valid_ndcg10": _ndcg10(valid, lambda x: booster.predict(x)),
+            "single_feature_valid_ndcg10": base, "train_groups": len(train), "valid_groups": len(valid),
+            "best_iteration": booster.best_iteration,
+            "importance_gain": dict(zip(names, booster.feature_importance("gain").round(2).tolist()))}
+
+
+def main(cfg: RankConfig) -> dict:
+    bad = sorted(set(cfg.catalogs) & HELD_OUT)
+    if bad:
+        raise BadInput(f"held-out domain(s) {', '.join(bad)} may not train the ranker")
+    store = get_store()
+    out_dir = ranker_model.MODELS_DIR if not cfg.out_dir else __import__("pathlib").Path(cfg.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    groups: dict[str, list] = {t: [] for t in cfg.tasks}
+    per_catalog: dict[str, dict[str, int]] = {}
+    t0 = time.time()
+    for name in cfg.catalogs:
+        if not store.exists(name):
+            _log(f"{name}: not built, skipped (recchat catalog build {name})")
+            continue
+        _, res = load_items(name)
+        try:
+            log = load_interactions(name)
+        except RecchatError:
+            log = None
+        prior = prior_mod.load(name)
+        counts = {}
+        if "search" in cfg.tasks:
+            g = search_groups(cfg, name, res.items, log, prior)
+            groups["search"] += g
+            counts["search"] = len(g)
+        if "history" in cfg.tasks and log is not None:
+            g = history_groups(cfg, name, log, prior)
+            groups["history"] += g
+            counts["history"] = len(g)
+        per_catalog[name] = counts
+        _log(f"{name}: {counts} ({time.time() - t0:.0f} s)")
+    report = {}
+    for task in cfg.tasks:
+        names = F.SEARCH if task == "search" else F.HISTORY
+        if len(groups[task]) < 20:
+            raise BadInput(f"only {len(groups[task])} {task} cases with the target among the candidates; build more catalogs")
+        r = fit(cfg, task, groups[task], names)
+        booster = r.pop("booster")
+        path = out_dir / f"{task}.lgb.txt"
+        tmp = path.with_suffix(".tmp")
+        booster.save_model(str(tmp), num_iteration=booster.best_iteration or None)
+        tmp.replace(path)
+        if task == "search":
+            r["target_match_share"] = round(target_match_share(groups[task]), 4)
+            r["match_gap"] = F.MATCH_GAP
+        card = {"task": task, "features": list(names), "catalogs": {c: v.get(task, 0) for c, v in per_catalog.items()},
+                "config": asdict(cfg), **r, "trained_s": round(time.time() - t0, 1)}
+        (out_dir / f"{task}.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _log(f"{task}: valid NDCG@10 {r['valid_ndcg10']:.3f} (single features: "
+             + ", ".join(f"{k} {v:.3f}" for k, v in r["single_feature_valid_ndcg10"].items()) + ")")
+        report[task] = card
+    ranker_model.reset()
+    return report
+
+
+if __name__ == "__main__":
+    run_main(main, RankConfig)
