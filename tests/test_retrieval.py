@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recchat.retrieval.embedder import get_embedder
-from recchat.retrieval.rank import Exclusion, hyde_vector, rank, rationale_usable, resolve_history, rrf
+from recchat.retrieval.rank import Exclusion, hyde_vector, rationale_usable, resolve_history, rrf, select
 from recchat.core.schema import Item
 from recchat.retrieval.store import get_store
 
@@ -63,11 +63,18 @@ def test_resolve_history_matches_titles_loosely(tiny):
     assert unresolved == ["Nonexistent Film"]
 
 
+def _ranked(store, query, k=5, exclusion=None, candidates=None, drop_terms=None):
+    """The one ranking (recchat/ranking), without the model, then the pipeline's selection."""
+    from recchat.ranking.search import SearchInput, score_search
+
+    inp = SearchInput(query=query, query_vec=get_embedder().embed_queries([query])[0], catalog_text=query,
+                      catalog_vec=None, candidates=candidates)
+    pool, scores = score_search(store, "tiny", inp, {}, depth=50)
+    return select(sorted(scores, key=lambda i: -scores[i]), pool.rows, exclusion or Exclusion(), drop_terms, k)
+
+
 def test_rank_excludes_consumed_items_by_id_and_title(tiny):
-    e = get_embedder()
-    q = e.embed_queries(["animated movie about toys"])[0]
-    rows, _ = rank(tiny, "tiny", user_vec=q, hyde_vec=None, fts_text="toys animated", k=5,
-                   exclusion=Exclusion(ids={"1"}, title_norms={"finding nemo"}))
+    rows = _ranked(tiny, "animated movie about toys", exclusion=Exclusion(ids={"1"}, title_norms={"finding nemo"}))
     ids = [r["id"] for r in rows]
     assert "1" not in ids and "6" not in ids
     assert ids[0] == "3"  # Toy Story 2 is the best remaining match
@@ -75,25 +82,10 @@ def test_rank_excludes_consumed_items_by_id_and_title(tiny):
 
 
 def test_rank_candidates_only_and_drop_terms(tiny):
-    e = get_embedder()
-    q = e.embed_queries(["scary space monster"])[0]
-    rows, _ = rank(tiny, "tiny", user_vec=q, hyde_vec=None, fts_text="", k=3, exclusion=Exclusion(),
-                   candidates=["4", "5", "7"])
+    rows = _ranked(tiny, "scary space monster", k=3, candidates=["4", "5", "7"])
     assert {r["id"] for r in rows} == {"4", "5", "7"} and rows[0]["id"] == "5"
-    rows, _ = rank(tiny, "tiny", user_vec=q, hyde_vec=None, fts_text="", k=8, exclusion=Exclusion(),
-                   drop_terms=["horror"])
+    rows = _ranked(tiny, "scary space monster", k=8, drop_terms=["horror"])
     assert not {"5", "8"} & {r["id"] for r in rows}
-
-
-def test_model_picks_among_candidates_count_only_with_a_pick_weight(tiny):
-    e = get_embedder()
-    q = e.embed_queries(["scary space monster"])[0]
-    kw = dict(user_vec=q, hyde_vec=None, fts_text="", k=3, exclusion=Exclusion(), candidates=["4", "5", "7"],
-              llm_order=["7"])
-    ignored, _ = rank(tiny, "tiny", **kw)  # default 0: retrieval's order, the pick changes nothing
-    assert ignored[0]["id"] == "5"
-    trusted, _ = rank(tiny, "tiny", pick_weight=0.5, **kw)  # 0.5/61 outweighs any single-list rank gap
-    assert trusted[0]["id"] == "7"
 
 
 def test_evidence_names_shared_words_not_years():

@@ -130,7 +130,15 @@ KO_QUERY_WORDS = {
     "협동": "co-op cooperative", "멀티": "multiplayer", "멀티플레이": "multiplayer", "싱글": "single-player",
     "파티": "party", "건설": "building", "탐험": "exploration", "잠입": "stealth", "소울라이크": "souls-like",
     "어려운": "hard difficult", "고난도": "hard difficult", "캐주얼": "casual",
+    # places, eras, people
+    "일본": "japanese japan", "한국": "korean korea", "미국": "american", "영국": "british", "프랑스": "french",
+    "중국": "chinese", "세계대전": "world war", "전투": "combat battle", "군인": "soldiers", "정치": "politics",
+    "세계관": "worldbuilding world", "왕국": "kingdom", "괴물": "monster", "몬스터": "monster", "악당": "villain",
+    "주인공": "", "이야기": "story", "실화": "true story", "전기": "biography", "습관": "habits",
+    "자기계발서": "self-help", "개그": "comedy gag", "잔인한": "brutal violent", "귀여운": "cute",
+    "키우는": "raising", "수집": "collecting", "짓고": "building", "만드는": "crafting", "자유롭게": "sandbox",
     # anime
+    "소년만화": "shounen", "순정만화": "shoujo romance",
     "배틀": "battle action", "메카": "mecha", "일상": "slice of life", "이세계": "isekai another world",
     "학원물": "school", "스포츠물": "sports", "힐링": "healing relaxing",
 }

@@ -48,12 +48,9 @@ class Settings(BaseSettings):
 
     # retrieval
     top_k: int = 10
-    query_weight: float = 0.5  # HyDE vector = normalise(w * query + (1 - w) * rationale)
-    hybrid: bool = True  # fuse vector search with LanceDB full-text search (RRF)
-    fts_weight: float = 1.0  # RRF weight of the full-text list (benchmarks/hybrid.py)
-    # RRF weight of the items the model names among given candidates. 0: rank by retrieval only, since
-    # on games (candidates20, 100 users) the tuned 270M model's picks cost Hit@1 (sft 0.29 -> 0.23 at 0.5)
-    pick_weight: float = 0.0
+    query_weight: float = 0.5  # the pair judge's HyDE vector = normalise(w * query + (1 - w) * rationale)
+    hybrid: bool = True  # full-text search is one of the ranking's signals (false: RECCHAT_RANK_OFF=bm25)
+    fts_weight: float = 1.0  # RRF weight of the full-text lists when RECCHAT_RANKER=rrf
     min_rationale_similarity: float = 0.80  # e5 cosine; unrelated text scores ~0.73-0.80 here
     # the learned ranker (recchat/ranking): "learned", or "rrf" = reciprocal-rank fusion of the same candidates
     ranker: str = "learned"

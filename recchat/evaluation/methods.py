@@ -168,25 +168,29 @@ def _fts_within(ctx: Context, text: str, ids: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------- the runtime path
 
 
-def make_hyde(ctx: Context, arg: str | None, cf_prompt: bool = False) -> Method:
-    """`hyde:CKPT`; with cf_prompt (`hyde+cfprompt:CKPT`) the CF model's neighbours of the history go
-    into the prompt ("people who played these also played ...") and the ranking stays HyDE's."""
+def make_hyde(ctx: Context, arg: str | None, cf_prompt: bool = False, variant: str = "hyde") -> Method:
+    """`hyde:CKPT`: the pipeline's candidates fused by reciprocal rank (the ranking before the learned
+    one); `app:CKPT`: exactly what the app serves (the learned ranking); `app:none`: the same ranking
+    with every LLM-derived feature off; `app+cf:CKPT`: with the catalog's CF model as a feature.
+    With cf_prompt (`hyde+cfprompt:CKPT`) the CF model's neighbours of the history go into the prompt
+    ("people who played these also played ...") and the ranking stays HyDE's."""
     from recchat.llm.checkpoints import get_checkpoint
     from recchat.core.settings import get_settings
 
     ckpt = arg or get_settings().default_checkpoint
-    get_checkpoint(ckpt)  # raises UnknownCheckpoint with the reason and the available list
-    if cf_prompt:
+    if ckpt != "none" or variant == "hyde":
+        get_checkpoint(ckpt)  # raises UnknownCheckpoint with the reason and the available list
+    if cf_prompt or variant == "app+cf":
         from recchat.cf import require_best_model
 
         require_best_model(ctx.catalog)
-    name = f"{'hyde+cfprompt' if cf_prompt else 'hyde'}:{ckpt}"
+    name = f"{'hyde+cfprompt' if cf_prompt else variant}:{ckpt}"
     m = Method(name, lambda c: [], generates_names=True)
 
     def rank(case: Case) -> list[str]:
         key = (name, case.user)
         if key not in ctx.memo:  # hybrid:<ckpt> reuses hyde:<ckpt>'s answer for the same user
-            ranking, picks = hyde_answer(ctx, case, ckpt, cf_prompt)
+            ranking, picks = hyde_answer(ctx, case, ckpt, cf_prompt, variant)
             ctx.memo[key] = (ranking, _picks_valid(ctx, case, picks) if picks else None)
         ranking, valid = ctx.memo[key]
         if valid is not None:
@@ -207,7 +211,8 @@ def _picks_valid(ctx: Context, case: Case, picks: list[str]) -> bool:
     return all(normalize_title(p) in allowed for p in picks)
 
 
-def hyde_answer(ctx: Context, case: Case, ckpt: str, cf_prompt: bool = False) -> tuple[list[str], list[str]]:
+def hyde_answer(ctx: Context, case: Case, ckpt: str, cf_prompt: bool = False,
+                variant: str = "hyde") -> tuple[list[str], list[str]]:
     """The runtime's answer for one case: (ranking, the names the model picked)."""
     from recchat import prompts
     from recchat.chat.pipeline import AskRequest, run
@@ -215,10 +220,13 @@ def hyde_answer(ctx: Context, case: Case, ckpt: str, cf_prompt: bool = False) ->
     cands = case.candidates
     hist = set(case.history)
     req = AskRequest(
-        history_ids=case.history, candidates=cands, catalog=ctx.catalog, checkpoint=ckpt,
+        history_ids=case.history, candidates=cands, catalog=ctx.catalog,
         top_k=len(cands) if cands is not None else ctx.depth, cache=True, seed=ctx.seed,
         max_tokens=ctx.max_tokens, exclude_ids=[i for i in case.earlier if i not in hist],
-        use_cf=cf_prompt, cf_weight=0.0 if cf_prompt else None,  # weight 0: CF in the prompt only, HyDE's order
+        use_cf=cf_prompt or variant == "app+cf",
+        cf_weight=0.0 if cf_prompt else None,  # weight 0: CF in the prompt only, HyDE's order
+        ranker="rrf" if variant == "hyde" else "learned", use_llm=ckpt != "none",
+        checkpoint=None if ckpt == "none" else ckpt,
     )
     raw, ans = "", None
     for ev in run(req):  # the tokens are the raw generation: its picks give ValidRatio
@@ -269,9 +277,11 @@ REGISTRY: dict[str, Factory] = {
     "hyde": make_hyde,
     "hybrid": make_hybrid,
     "hyde+cfprompt": lambda ctx, arg: make_hyde(ctx, arg, cf_prompt=True),
+    "app": lambda ctx, arg: make_hyde(ctx, arg, variant="app"),
+    "app+cf": lambda ctx, arg: make_hyde(ctx, arg, variant="app+cf"),
 }
 BASELINES = ["random", "popularity", "bm25", "embedding"]
-LLM_METHODS = ("hyde", "hybrid", "hyde+cfprompt", "hybrid+cf")  # take :<checkpoint>
+LLM_METHODS = ("hyde", "hybrid", "hyde+cfprompt", "hybrid+cf", "app", "app+cf")  # take :<checkpoint> (app: also none)
 
 
 def parse_methods(spec: str, checkpoints: list[str] | None = None) -> list[str]:

@@ -1,13 +1,7 @@
-"""HyDE retrieval: the user's words and the model's rationale become one query against a catalog.
-
-- The HyDE vector is normalise(w * user + (1 - w) * rationale); `user` is the embedded wish, or for
-  a history the mean of the history items' catalog vectors.
-- A rationale that loops (quality score >= 15) or drifts off-topic (cosine to the user's vector
-  below a threshold) is ignored: the answer falls back to the user's words alone.
-- Final ranking = reciprocal-rank fusion of the user-only list, the HyDE list and (hybrid) full-text
-  search on the user's words. The user-only list is always a fused input, so a poor rationale can
-  reorder but never wipe out what the user's words alone would find.
-- Consumed items are excluded by id and by normalised title; results are deduplicated.
+"""Retrieval helpers around the ranking (recchat/ranking): matching pasted titles to items, the gate
+that ignores a model text that loops or drifts off-topic, selection (consumed items excluded by id
+and by normalised title, follow-up drops, no repeated titles), evidence snippets, and the HyDE vector
+normalise(w * user + (1 - w) * rationale) that the preference-pair judge scores with.
 """
 
 from __future__ import annotations
@@ -133,67 +127,6 @@ def to_rec_items(rows: list[dict], scores: dict[str, float], query_text: str, k:
         out.append(RecItem(id=r["id"], title=r["title"], score=round(float(scores.get(r["id"], 0.0)), 6),
                            evidence=evidence_for(r, terms), metadata=meta))
     return out
-
-
-def rank(
-    store: CatalogStore,
-    catalog: str,
-    *,
-    user_vec: np.ndarray,
-    hyde_vec: np.ndarray | None,
-    fts_text: str,
-    k: int,
-    exclusion: Exclusion,
-    hybrid: bool = True,
-    candidates: list[str] | None = None,
-    drop_terms: list[str] | None = None,
-    llm_order: list[str] | None = None,
-    fts_weight: float | None = None,
-    pick_weight: float = 0.0,
-) -> tuple[list[dict], dict[str, float]]:
-    """Fused, filtered, deduplicated rows (best first) and their fused scores."""
-    pool_k = max(50, 5 * k) + len(exclusion.ids) + len(exclusion.title_norms)
-    rankings: list[list[str]] = []
-    weights: list[float] = []
-    rows: dict[str, dict] = {}
-
-    if candidates is not None:
-        # listwise: score only the given candidates
-        cand_rows = store.get(catalog, candidates)
-        for r in cand_rows:
-            rows[r["id"]] = r
-        mat = np.asarray([r["vector"] for r in cand_rows], np.float32).reshape(len(cand_rows), -1)
-        for vec, w in ((user_vec, 1.0), (hyde_vec, 1.0)):
-            if vec is None or not len(cand_rows):
-                continue
-            order = np.argsort(-(mat @ normalise(vec)), kind="stable")
-            rankings.append([cand_rows[i]["id"] for i in order])
-            weights.append(w)
-        if llm_order and pick_weight > 0:
-            rankings.append([i for i in llm_order if i in rows])
-            weights.append(pick_weight)
-    else:
-        for vec, w in ((user_vec, 1.0), (hyde_vec, 1.0)):
-            if vec is None:
-                continue
-            hits = store.vector_search(catalog, vec, pool_k)
-            rankings.append([h["id"] for h in hits])
-            weights.append(w)
-            for h in hits:
-                rows.setdefault(h["id"], h)
-        if hybrid and fts_text.strip():
-            hits = store.text_search(catalog, fts_text, pool_k)
-            rankings.append([h["id"] for h in hits])
-            if fts_weight is None:
-                from recchat.core.settings import get_settings
-
-                fts_weight = get_settings().fts_weight
-            weights.append(fts_weight)  # lexical evidence: names, rare words, sequels
-            for h in hits:
-                rows.setdefault(h["id"], h)
-
-    fused = rrf(rankings, weights)
-    return select(sorted(fused, key=lambda i: -fused[i]), rows, exclusion, drop_terms, k), fused
 
 
 def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_terms: list[str] | None,

@@ -19,7 +19,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from recchat import prompts
 from recchat.catalog.build import load_interactions, load_items
+from recchat.chat.pipeline import AskRequest, run
+from recchat.core.settings import get_settings
 from recchat.catalog import prior as prior_mod
 from recchat.core.errors import BadInput, RecchatError
 from recchat.ranking import features as F
@@ -28,7 +31,8 @@ from recchat.ranking.history import HistoryInput
 from recchat.ranking.history import featurize as history_features
 from recchat.ranking.history import pool_for as history_pool
 from recchat.ranking.query import in_catalog_language
-from recchat.ranking.search import SearchInput
+from recchat.ranking.search import ModelText, SearchInput
+from recchat.retrieval.rank import rationale_usable
 from recchat.ranking.search import featurize as search_features
 from recchat.ranking.search import matches
 from recchat.ranking.search import pool_for as search_pool
@@ -49,6 +53,8 @@ class RankConfig:
     history_per_catalog: int = field(default=300, metadata={"help": "users per catalog"})
     ko_share: float = field(default=0.5, metadata={"help": "share of Korean search requests"})
     cf_share: float = field(default=0.5, metadata={"help": "share of history cases with CF features (item-kNN)"})
+    llm_share: float = field(default=0.0, metadata={"help": "share of cases with the model's text (through the pipeline, cached)"})
+    llm_checkpoint: str = field(default="base", metadata={"help": "checkpoint that writes that text"})
     depth: int = field(default=300, metadata={"help": "candidates per signal (RECCHAT_RANK_DEPTH at run time)"})
     seed: int = 0
     valid_share: float = 0.2
@@ -63,10 +69,29 @@ def _log(msg: str) -> None:
     print(f"[rank] {msg}", file=sys.stderr, flush=True)
 
 
+def model_text(cfg: RankConfig, name: str, *, query: str = "", history_ids: list[str] | None = None,
+               anchor=None) -> ModelText | None:
+    """What the served model says for this case, through the real pipeline (cached on disk, so a rerun
+    generates nothing twice), made into the ranking's ModelText exactly as the pipeline does."""
+    raw = ""
+    req = AskRequest(query=query, history_ids=history_ids, catalog=name, checkpoint=cfg.llm_checkpoint,
+                     task="search" if query else "recommend", cache=True, seed=cfg.seed, top_k=1)
+    for ev in run(req):
+        if ev[0] == "token":
+            raw += ev[1]
+    text, names = prompts.split_understanding(raw)
+    if not text:
+        return None
+    vec = get_embedder().embed_queries([text])[0]
+    ok, _ = rationale_usable(text, vec, anchor, get_settings().min_rationale_similarity)
+    return ModelText(text=text, vec=vec, names=names) if ok else None
+
+
 def search_groups(cfg: RankConfig, name: str, items, log, prior) -> list[tuple[np.ndarray, np.ndarray, str]]:
     store, emb = get_store(), get_embedder()
     lang = store.info(name).language
     cases = search_cases(name, items, log, cfg.search_per_catalog, cfg.ko_share if lang == "en" else 0.0, cfg.seed)
+    rng = np.random.default_rng(cfg.seed + 1)
     qv = emb.embed_queries([c.query for c in cases])
     texts = [in_catalog_language(c.query, c.language, lang) for c in cases]
     need = [i for i, (c, t) in enumerate(zip(cases, texts)) if t != c.query and t.strip()]
@@ -74,6 +99,8 @@ def search_groups(cfg: RankConfig, name: str, items, log, prior) -> list[tuple[n
     out = []
     for i, c in enumerate(cases):
         inp = SearchInput(query=c.query, query_vec=qv[i], catalog_text=texts[i] or c.query, catalog_vec=tv.get(i))
+        if rng.random() < cfg.llm_share:
+            inp.llm = model_text(cfg, name, query=c.query, anchor=qv[i])
         pool, grounded = search_pool(store, name, inp, cfg.depth, set())
         if c.target not in pool.rows:
             continue  # no signal proposed it: nothing to learn about ordering
@@ -105,6 +132,9 @@ def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndar
                            history_ids=[r["id"] for r in rows],
                            titles_text=" ".join(r["title"] for r in rows[-5:]),
                            cf=cf if rng.random() < cfg.cf_share else None)
+        if rng.random() < cfg.llm_share:
+            inp.llm = model_text(cfg, name, history_ids=inp.history_ids,
+                                 anchor=F.unit(inp.history_vecs).mean(axis=0))
         pool, grounded, cf_scores = history_pool(store, name, inp, cfg.depth, set())
         for h in inp.history_ids:  # consumed items are never shown, so never ranked
             pool.rows.pop(h, None)

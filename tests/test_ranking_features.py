@@ -1,0 +1,57 @@
+"""Ranking features on tiny hand-made inputs with hand-computed answers (RecBole style), and the
+rule that the ranker never trains on a held-out domain."""
+
+import numpy as np
+import pytest
+
+from recchat.core.errors import BadInput
+from recchat.ranking import features as F
+from recchat.ranking.candidates import Pool
+from recchat.ranking.history import HistoryInput, featurize
+
+
+def test_recency_weights_favour_the_newest_item():
+    w = F.recency_weights(3, decay=0.5)
+    assert np.allclose(w, np.array([0.25, 0.5, 1.0]) / 1.75)
+
+
+def test_gap_scaled_and_rank_features():
+    assert np.allclose(F.gap(np.array([0.2, 0.5, 0.4], np.float32)), [-0.3, 0.0, -0.1])
+    assert np.allclose(F.scaled(["a", "b", "c"], {"a": 2.0, "b": 4.0}), [0.5, 1.0, 0.0])
+    assert np.isnan(F.scaled(["a"], None)).all()  # the signal did not run: missing, not zero
+    assert np.allclose(F.rank_feature(["a", "b", "c"], ["b", "a"]), [0.5, 1.0, 0.0])
+
+
+def test_switched_off_signals_become_missing():
+    cols = {f: np.ones(2, np.float32) for f in F.SEARCH}
+    x = F.matrix(cols, F.SEARCH, {"prior"})
+    j = F.SEARCH.index("pop"), F.SEARCH.index("quality"), F.SEARCH.index("cos_q")
+    assert np.isnan(x[:, j[0]]).all() and np.isnan(x[:, j[1]]).all() and (x[:, j[2]] == 1).all()
+
+
+def test_history_features_on_a_hand_made_history():
+    # 2-d "embeddings": h1 points east, h2 (the newest) north; a is east, b is north, c is in between
+    hist = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    pool = Pool(rows={"a": {"vector": [1.0, 0.0]}, "b": {"vector": [0.0, 1.0]}, "c": {"vector": [1.0, 1.0]}},
+                lists={"mean": ["c", "a", "b"]}, scores={"bm25_h": {"b": 2.0, "c": 1.0}})
+    inp = HistoryInput(history_vecs=hist, history_ids=["h1", "h2"], titles_text="")
+    cf = {"a": 0.0, "b": 1.0, "c": 0.0}
+    ids, x = featurize(pool, inp, {}, cf, {"a": (0.9, 0.5), "b": (0.1, 0.2)}, set())
+    col = {f: dict(zip(ids, x[:, j])) for j, f in enumerate(F.HISTORY)}
+    assert col["cos_last"]["b"] == pytest.approx(1.0) and col["cos_last"]["a"] == pytest.approx(0.0)
+    assert col["cos_max"]["a"] == pytest.approx(1.0) and col["cos_max"]["c"] == pytest.approx(np.sqrt(0.5))
+    assert col["cos_mean"]["c"] == pytest.approx(1.0)  # the mean of east and north points at c
+    # recency: the newest item (north) weighs 1, the older 0.7, so b is closer than a
+    assert col["cos_recent"]["b"] > col["cos_recent"]["a"]
+    assert col["bm25_h"]["b"] == pytest.approx(1.0) and col["bm25_h"]["a"] == 0.0
+    assert col["cf"]["b"] == 1.0 and col["pop"]["a"] == pytest.approx(0.9) and np.isnan(col["pop"]["c"])
+    assert col["rank_mean"]["c"] == 1.0 and col["rank_mean"]["b"] == pytest.approx(1 / 3)
+    assert np.isnan(col["ground"]["a"])  # the model did not run
+
+
+def test_the_ranker_refuses_held_out_domains():
+    from training.rank.train import RankConfig, main
+
+    for name in ("games", "steam", "office"):
+        with pytest.raises(BadInput, match="held-out"):
+            main(RankConfig(catalogs=["movies", name]))
