@@ -115,3 +115,41 @@ def test_a_request_inside_the_revalidation_window_reopens_a_dropped_version(empt
     assert len(app.vector_search("c", q, 10)) == 4  # at once, not after REVALIDATE_S
     assert [r["id"] for r in app.get("c", ["3"])] == ["3"]
     assert app.text_search("c", "item number", 10)
+
+
+def test_rebuilding_or_removing_a_catalog_leaves_similar_names_alone(empty_home):
+    """`x` owns `items__x__v{digits}` only: not `x-v2`'s tables, nor those of a catalog `x__v2` made
+    before '__' was forbidden (its tables start with `items__x__v`, which the old cleanup matched)."""
+    import json
+
+    import pyarrow as pa
+
+    from recchat.retrieval.registry import CatalogInfo
+
+    st = get_store()
+    st.build("x-v2", _items(3, "dash"), get_embedder())
+    # a legacy catalog named `x__v2` (today's rule refuses the name): its table and registry row
+    legacy = st.db.create_table("items__x__v2__v1700000000000",
+                                data=st.db.open_table(st.info("x-v2").table).to_arrow())
+    info = CatalogInfo(**{**st.info("x-v2").__dict__, "name": "x__v2", "table": legacy.name})
+    st._registry().add([{"name": "x__v2", "info": json.dumps(info.__dict__)}])
+    assert st.info("x__v2").items == 3
+
+    st.build("x", _items(4), get_embedder())
+    st.build("x", _items(5), get_embedder())  # a rebuild runs the cleanup
+    assert st.info("x").items == 5
+    assert st.info("x-v2").items == 3 and st.info("x__v2").items == 3
+    assert st.db.open_table(st.info("x__v2").table).count_rows() == 3
+    st.remove("x")
+    assert {i.name for i in st.list()} == {"x-v2", "x__v2"}
+
+
+def test_names_with_double_underscores_are_refused(empty_home):
+    from recchat.core.errors import BadInput
+    from recchat.catalog.upload import validate_name
+
+    with pytest.raises(ValueError, match="without '__'"):
+        get_store().build("x__v2", _items(3), get_embedder())
+    with pytest.raises(BadInput, match="may not contain '__'"):
+        validate_name("x__v2")
+    assert validate_name("x_v2") == "x_v2"
