@@ -18,7 +18,8 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from recchat.catalog.upload_bounds import check_columns, check_parquet, count_text_rows, shown
+from recchat.catalog.upload_bounds import (check_columns, check_parquet, check_unique_columns, count_text_rows,
+                                           shown)
 from recchat.core.errors import BadInput
 from recchat.core.schema import Item
 from recchat.core.settings import get_settings
@@ -90,6 +91,10 @@ def _scratch_dir() -> Iterator[str]:
 
 
 def _first_line(e: BaseException) -> str:
+    """The first line of the innermost error: `datasets` wraps the reader's own message (the useful
+    one) in "An error occurred while generating the dataset"."""
+    while e.__cause__ is not None and str(e.__cause__).strip():
+        e = e.__cause__
     msg = str(e).strip()
     return (msg.splitlines()[0] if msg else type(e).__name__)[:300]
 
@@ -111,7 +116,8 @@ def read_upload(path: str | Path) -> pd.DataFrame:
             check_parquet(path, s.max_upload_rows, s.max_upload_decoded_mb)
             df = pq.read_table(path).to_pandas()
         else:
-            count_text_rows(path, fmt, s.max_upload_rows)
+            if not count_text_rows(path, fmt, s.max_upload_rows):
+                raise BadInput(f"{shown(path)} has no rows")
             with _scratch_dir() as cache:
                 if fmt in ("csv", "tsv"):  # every column as text: an id '007' stays '007'
                     df = read_str(path, sep="\t" if fmt == "tsv" else ",", encoding="utf-8-sig", cache_dir=cache)
@@ -131,6 +137,7 @@ def _checked_frame(df: pd.DataFrame, what: str) -> pd.DataFrame:
     if len(df) > s.max_upload_rows:  # JSON objects spread over lines, Hub datasets: counted only now
         raise BadInput(f"{what} has {len(df):,} rows; the limit is {s.max_upload_rows:,} (RECCHAT_MAX_UPLOAD_ROWS)")
     check_columns(what, len(df.columns))
+    check_unique_columns(what, df.columns)
     df.columns = [str(c).strip() for c in df.columns]
     return df
 

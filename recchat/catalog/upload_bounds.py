@@ -32,6 +32,16 @@ def check_columns(name: str, n: int) -> None:
         raise BadInput(f"{name} has {n:,} columns; the limit is {MAX_COLUMNS:,}")
 
 
+def check_unique_columns(name: str, columns) -> None:
+    """Column names, compared as they will be used (stripped), must be unique."""
+    from collections import Counter
+
+    dup = [c for c, k in Counter(str(c).strip() for c in columns).items() if k > 1]
+    if dup:
+        shown_dup = ", ".join(repr(c[:40]) for c in dup[:5])
+        raise BadInput(f"{name} has duplicate column names: {shown_dup}; rename them so each is unique")
+
+
 def count_text_rows(path: Path, fmt: str, max_rows: int) -> int:
     """Rows of a CSV/TSV/JSON/JSONL file, counted as a stream that stops at max_rows + 1."""
     if fmt in ("csv", "tsv"):
@@ -51,6 +61,7 @@ def _count_csv(path: Path, sep: str, max_rows: int) -> int:
             for row in reader:
                 if n == -1:
                     check_columns(shown(path), len(row))
+                    check_unique_columns(shown(path), row)
                 n += 1
                 if n > max_rows:
                     raise _too_many_rows(shown(path), f"more than {max_rows:,}", max_rows)
