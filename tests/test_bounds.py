@@ -122,3 +122,82 @@ def test_too_many_columns_and_a_late_nul_byte(empty_home, tmp_path):
     (tmp_path / "nul.csv").write_bytes(b"title\n" + b"a\n" * 40_000 + b"b\x00c\n")  # past the first 64 KB
     with pytest.raises(BadInput, match="NUL bytes"):
         add_catalog("nul", tmp_path / "nul.csv")
+
+
+# ------------------------------------------------------------------------------ history and prompts
+
+RARE = "".join(chr(0x20000 + i * 7) for i in range(300))  # CJK Extension B: several tokens per character
+
+
+def test_history_box_is_bounded_before_parsing():
+    from recchat.chat.followup import history_lines
+
+    t0 = time.perf_counter()
+    lines = history_lines("\n".join(f"Movie {i} " + "y" * 2000 for i in range(2000)))  # 4 MB pasted
+    assert time.perf_counter() - t0 < 2.0
+    assert sum(map(len, lines)) <= 40_000 and all(len(h) <= 600 for h in lines)
+    assert lines[-1].startswith("Movie 1999")  # the newest items are the ones kept
+    assert history_lines("  ") is None
+
+
+def test_history_items_and_total_are_capped_with_a_notice(home, monkeypatch):
+    from recchat.chat.pipeline import AskRequest, answer
+
+    a = answer(AskRequest(history=["Toy Story " + "z" * 5000, "Alien"], catalog="movies", use_llm=False))
+    assert all(len(h) <= 300 for h in a.history)
+    assert any("over 300 characters" in n for n in a.notices), a.notices
+    monkeypatch.setenv("RECCHAT_MAX_HISTORY_CHARS", "20")
+    reset_settings()
+    try:
+        a = answer(AskRequest(history=["Toy Story", "Alien", "Heat", "Up", "Jumanji"], catalog="movies",
+                              use_llm=False))
+    finally:
+        reset_settings()
+    assert any("over 20 characters; the last 4 of its 5 items" in n for n in a.notices), a.notices
+    assert len(a.history) == 4 and not any(h.startswith("Toy Story") for h in a.history), a.history
+
+
+def test_a_prompt_over_the_token_budget_is_refused_before_llama_cpp(home):
+    """Rare CJK costs several tokens per character: character caps alone let the prompt overflow."""
+    from recchat.core.errors import RecchatError
+    from recchat.llm.generate import complete, get_pool, prompt_tokens
+
+    llm = get_pool("base").acquire()
+    try:
+        n = len(prompt_tokens(llm, RARE))
+        budget = llm.n_ctx() - 64
+    finally:
+        get_pool("base").release(llm)
+    assert n > 2 * len(RARE)  # the premise: more than two tokens per character
+    over = RARE * (budget // n + 1)  # just over n_ctx - max_tokens, under n_ctx for small n
+    with pytest.raises(RecchatError, match=r"too long for the model: [\d,]+ tokens, and [\d,]+ fit"):
+        complete("base", over, max_tokens=64)
+    with pytest.raises(RecchatError, match="too long for the model"):
+        complete("base", RARE * 20, max_tokens=64)  # over n_ctx itself: llama.cpp raised ValueError
+    assert complete("base", "Hello", max_tokens=2) is not None  # the pool is still usable
+
+
+def test_a_long_rare_script_history_gets_a_clear_error_not_a_crash(home):
+    from recchat.chat.pipeline import AskRequest, run
+    from recchat.core.errors import RecchatError
+
+    events = []
+    with pytest.raises(RecchatError, match="too long for the model"):
+        for ev in run(AskRequest(history=[RARE] * 12, catalog="movies", checkpoint="base")):
+            events.append(ev[0])
+    assert events == ["items"]  # the items from the user's words were shown before the refusal
+
+
+def test_llama_threads_follow_the_cpu_affinity(home):
+    """Restricted to one CPU (taskset, a container's cpuset), llama.cpp gets one thread."""
+    import subprocess
+    import sys
+
+    code = ("import os; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})\n"
+            "from recchat.llm.checkpoints import get_checkpoint\n"
+            "from recchat.llm.generate import load_llama\n"
+            "print(load_llama(get_checkpoint('base')).n_threads)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "1"
