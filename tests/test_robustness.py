@@ -1,0 +1,55 @@
+"""Small robustness findings: models.yaml entries, torn JSONL lines, Rich markup in the CLI, Gemma's
+special tokens in fenced text, `recchat eval` on an unknown catalog."""
+
+from __future__ import annotations
+
+import json
+
+from recchat.chat import feedback
+from recchat.core.settings import get_settings
+
+
+def test_a_bad_models_yaml_entry_is_skipped_and_base_stays(empty_home, caplog):
+    """One broken entry (or a broken file) used to make every request fail, `base` included."""
+    import logging
+
+    from recchat.llm.checkpoints import available_names, get_checkpoint, registry
+
+    p = empty_home / "models.yaml"
+    p.write_text("- name: mine\n  path: base\n  description: fine\n"
+                 "- name: broken\n  prompt_style: poetry\n"  # no path, bad style
+                 "- just a string\n"
+                 "- name: base\n  path: /elsewhere.gguf\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="recchat"):
+        reg = registry()
+    assert "mine" in reg and "broken" not in reg and reg["base"].path == "base"
+    assert get_checkpoint("base").name == "base" and "base" in available_names()
+    text = caplog.text
+    assert "entry 2 ('broken') skipped" in text and "entry 3 skipped" in text and "cannot be redefined" in text
+    p.write_text("- name: [unclosed\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="recchat"):
+        assert set(registry()) == {"base", "sft", "dpo"}
+    assert "is not valid YAML" in caplog.text
+    p.write_text("name: not-a-list\n", encoding="utf-8")
+    assert "base" in registry()
+
+
+def test_a_torn_last_line_does_not_swallow_the_next_row(empty_home):
+    """A crash mid-write leaves a line without its newline; the next append starts a new line, so
+    only the torn row is lost (before, it merged with the next one and both were skipped)."""
+    feedback.append_label({"prompt_id": "a", "best": 0})
+    with open(feedback.labels_path(), "a") as f:
+        f.write('{"prompt_id": "torn", "be')  # no newline: the process died here
+    feedback.append_label({"prompt_id": "b", "best": 1})
+    assert feedback.labelled_ids() == {"a", "b"}
+    feedback.append_feedback({"vote": "up"})
+    with open(get_settings().feedback_path, "a") as f:
+        f.write('{"vote": "do')
+    feedback.append_feedback({"vote": "down"})
+    rows = []
+    for line in get_settings().feedback_path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line)["vote"])
+        except ValueError:
+            pass
+    assert rows == ["up", "down"]
