@@ -53,3 +53,30 @@ def test_a_torn_last_line_does_not_swallow_the_next_row(empty_home):
         except ValueError:
             pass
     assert rows == ["up", "down"]
+
+
+GEMMA_SPECIALS = ["<start_of_image>", "<end_of_image>", "<unused0>", "<unused42>", "<bos>", "<eos>", "<pad>",
+                  "<mask>", "<start_of_turn>", "<end_of_turn>"]
+
+
+def test_the_fence_strips_every_gemma_special_token(home):
+    """Each of these is one special token to llama.cpp (special=True); none survives `sanitize`."""
+    from recchat.llm.generate import get_pool
+    from recchat.prompts import sanitize
+
+    pool = get_pool("base")
+    llm = pool.acquire()
+    try:
+        ids = {}
+        for m in GEMMA_SPECIALS:
+            toks = llm.tokenize(m.encode(), add_bos=False, special=True)
+            assert len(toks) == 1, (m, toks)  # the premise: llama.cpp reads it as one special token
+            ids[m] = toks[0]
+        hostile = "Great mug " + " ".join(GEMMA_SPECIALS) + " <START_OF_IMAGE> holds 350 ml"
+        clean = sanitize(hostile)
+        found = set(llm.tokenize(clean.encode(), add_bos=False, special=True)) & set(ids.values())
+    finally:
+        pool.release(llm)
+    assert not found, clean
+    assert clean.startswith("Great mug") and clean.endswith("holds 350 ml")
+    assert sanitize("<masks of war> and <padding>") == "<masks of war> and <padding>"  # only exact tokens
