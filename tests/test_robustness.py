@@ -80,3 +80,47 @@ def test_the_fence_strips_every_gemma_special_token(home):
     assert not found, clean
     assert clean.startswith("Great mug") and clean.endswith("holds 350 ml")
     assert sanitize("<masks of war> and <padding>") == "<masks of war> and <padding>"  # only exact tokens
+
+
+def test_pairs_are_replaced_whole_or_not_at_all(tmp_path):
+    """write_pairs opened the file with "w" and wrote row by row: an error (or a kill) on row 2 left
+    a file holding row 1 only, the previous pairs gone."""
+    import pytest
+
+    from training.data.pairs import write_pairs
+
+    out = tmp_path / "pairs.jsonl"
+    write_pairs([{"prompt": "p", "chosen": "a", "rejected": "b"}] * 3, out)
+    before = out.read_text(encoding="utf-8")
+    with pytest.raises(TypeError):
+        write_pairs([{"prompt": "q"}, {"prompt": object()}], out)  # row 2 cannot be written
+    assert out.read_text(encoding="utf-8") == before
+    with open(out, "a", encoding="utf-8") as f:
+        f.write('{"prompt": "torn')
+    write_pairs([{"prompt": "r"}], out, append=True)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 5 and json.loads(lines[-1]) == {"prompt": "r"}
+    assert [p.name for p in tmp_path.iterdir()] == ["pairs.jsonl"]  # no temp file left
+
+
+def test_the_dataset_directory_is_swapped_without_a_gap_that_loses_it(tmp_path):
+    """The old dataset is renamed aside, not deleted, before the new one moves in."""
+    import pytest
+
+    from training.data.build import replace_dir
+
+    out, new = tmp_path / "ds", tmp_path / "ds.tmp"
+    out.mkdir()
+    (out / "v").write_text("1")
+    new.mkdir()
+    (new / "v").write_text("2")
+    replace_dir(new, out)
+    assert (out / "v").read_text() == "2" and sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
+    with pytest.raises(FileNotFoundError):
+        replace_dir(tmp_path / "missing", out)  # the new one is not there: the old one stays
+    assert (out / "v").read_text() == "2"
+    out.replace(tmp_path / "ds.old")  # as a kill between the two renames leaves it
+    new.mkdir()
+    (new / "v").write_text("3")
+    replace_dir(new, out)
+    assert (out / "v").read_text() == "3" and sorted(p.name for p in tmp_path.iterdir()) == ["ds"]

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape  # titles and errors are data: '[/]' must print, not parse
 from rich.table import Table
 
+from recchat.core.atomic import write_text_atomic
 from recchat.core.errors import BadInput, RecchatError
 from recchat.core.progress import tqdm_progress
 
@@ -134,8 +135,7 @@ def build_cmd(
             failed.append(n)
             typer.echo(f"error: {n}: {e}", err=True)
     if report:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps({"built": results, "failed": failed}, indent=1, ensure_ascii=False))
+        write_text_atomic(report, json.dumps({"built": results, "failed": failed}, indent=1, ensure_ascii=False))
     if failed:
         raise RecchatError(f"{len(failed)} catalog(s) failed: {', '.join(failed)}")
 
