@@ -153,3 +153,26 @@ def test_names_with_double_underscores_are_refused(empty_home):
     with pytest.raises(BadInput, match="may not contain '__'"):
         validate_name("x__v2")
     assert validate_name("x_v2") == "x_v2"
+
+
+def test_the_embedding_cache_is_read_by_key_not_whole(empty_home):
+    """A build looks up only its own texts' keys, in batches (`key IN (...)`), so a 10-row upload
+    beside a large cache reads 10 rows; before, every build loaded the whole cache table."""
+    import numpy as np
+
+    from recchat.retrieval.build import cached_vectors, text_key
+
+    st, emb = get_store(), get_embedder()
+    cache = st._cache_table(emb)
+    others = [{"key": text_key(f"other {i}"), "vector": np.full(emb.dim, 0.5, np.float32).tolist()} for i in range(3000)]
+    cache.add(others)
+    mine = [f"item {i}" for i in range(7)]
+    vecs = st.embed_with_cache(emb, mine)  # embeds and caches these 7
+    keys = [text_key(t) for t in mine]
+    cache = st._cache_table(emb)  # a fresh handle: an open LanceDB table does not see later appends
+    got = cached_vectors(cache, keys + [text_key("never embedded")], batch=3)  # 3 batches of IN (...)
+    assert set(got) == set(keys)
+    assert all(np.allclose(got[k], v) for k, v in zip(keys, vecs))
+    again = Flaky(None)
+    st.embed_with_cache(again, mine)
+    assert again.embedded == 0  # all 7 found by key
