@@ -100,9 +100,11 @@ def _first_line(e: BaseException) -> str:
 
 
 def read_upload(path: str | Path) -> pd.DataFrame:
-    """The file as a DataFrame, read through `datasets`; every way it can be wrong is a BadInput.
+    """The file as a DataFrame; every way it can be wrong is a BadInput.
 
-    Rows (and, for Parquet, the decoded size) are checked before anything is decoded."""
+    Rows (and, for Parquet, the decoded size) are checked before anything is decoded. Text formats
+    are read through `datasets` with a scratch cache removed afterwards; Parquet through pyarrow,
+    which has just read its metadata for the checks."""
     from catalogs.loaders import read_table
     from catalogs.loaders.fields import read_str
 
