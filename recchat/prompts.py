@@ -26,8 +26,11 @@ from recchat.core.textnorm import detect_language
 Task = Literal["search", "recommend"]
 Mode = Literal["direct", "listwise"]
 
+# our fences and Gemma's turn markers, in any spelling; and Gemma's other special tokens exactly as
+# llama.cpp parses them (special=True): image markers, <unusedN> placeholders, <pad>, <mask>
 _TURN_MARKERS = re.compile(
-    r"<\s*/?\s*(start_of_turn|end_of_turn|bos|eos|user|catalog|history|candidates|collaborative)[^>]*>", re.I)
+    r"<\s*/?\s*(start_of_turn|end_of_turn|bos|eos|user|catalog|history|candidates|collaborative)[^>]*>"
+    r"|<(?:start_of_image|end_of_image|image_soft_token|unused\d+|pad|mask)>", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d{1,3}[.)]|\[\d{1,3}\])\s*")
 
 # ------------------------------------------------------------------------------ detection

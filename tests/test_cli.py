@@ -107,3 +107,23 @@ def test_ask_prints_no_llama_cpp_log_noise(home):
     assert r.returncode == 0, r.stderr
     assert "rationale:" in r.stdout
     assert "llama_" not in r.stderr + r.stdout and "buft" not in r.stderr
+
+
+def test_eval_on_an_unknown_catalog_is_one_line_exit_2(home, capsys, monkeypatch):
+    code, out, err = run_cli(["eval", "--catalog", "no-such", "--no-progress"], capsys, monkeypatch=monkeypatch)
+    assert code == 2, (out, err)
+    assert err.count("\n") == 1 and "unknown catalog 'no-such'" in err
+
+
+def test_markup_in_titles_and_errors_prints_as_text(empty_home, capsys, monkeypatch, tmp_path):
+    """Rich parsed '[/]' in a title or an error as a closing tag and raised MarkupError."""
+    from recchat.catalog.upload import add_catalog
+
+    (tmp_path / "m.csv").write_text("id,title\n1,Broken [/] title\n2,[bold]not bold[/bold]\n3,[red]x\n",
+                                    encoding="utf-8")
+    add_catalog("marks", tmp_path / "m.csv")
+    code, out, err = run_cli(["catalog", "show", "marks"], capsys, monkeypatch=monkeypatch)
+    assert code == 0, err
+    assert "Broken [/] title" in out and "[bold]not bold[/bold]" in out
+    code, out, err = run_cli(["ask", "x", "--catalog", "[/]"], capsys, monkeypatch=monkeypatch)
+    assert code == 2 and "unknown catalog '[/]'" in err and err.count("\n") == 1

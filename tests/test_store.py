@@ -115,3 +115,64 @@ def test_a_request_inside_the_revalidation_window_reopens_a_dropped_version(empt
     assert len(app.vector_search("c", q, 10)) == 4  # at once, not after REVALIDATE_S
     assert [r["id"] for r in app.get("c", ["3"])] == ["3"]
     assert app.text_search("c", "item number", 10)
+
+
+def test_rebuilding_or_removing_a_catalog_leaves_similar_names_alone(empty_home):
+    """`x` owns `items__x__v{digits}` only: not `x-v2`'s tables, nor those of a catalog `x__v2` made
+    before '__' was forbidden (its tables start with `items__x__v`, which the old cleanup matched)."""
+    import json
+
+    import pyarrow as pa
+
+    from recchat.retrieval.registry import CatalogInfo
+
+    st = get_store()
+    st.build("x-v2", _items(3, "dash"), get_embedder())
+    # a legacy catalog named `x__v2` (today's rule refuses the name): its table and registry row
+    legacy = st.db.create_table("items__x__v2__v1700000000000",
+                                data=st.db.open_table(st.info("x-v2").table).to_arrow())
+    info = CatalogInfo(**{**st.info("x-v2").__dict__, "name": "x__v2", "table": legacy.name})
+    st._registry().add([{"name": "x__v2", "info": json.dumps(info.__dict__)}])
+    assert st.info("x__v2").items == 3
+
+    st.build("x", _items(4), get_embedder())
+    st.build("x", _items(5), get_embedder())  # a rebuild runs the cleanup
+    assert st.info("x").items == 5
+    assert st.info("x-v2").items == 3 and st.info("x__v2").items == 3
+    assert st.db.open_table(st.info("x__v2").table).count_rows() == 3
+    st.remove("x")
+    assert {i.name for i in st.list()} == {"x-v2", "x__v2"}
+
+
+def test_names_with_double_underscores_are_refused(empty_home):
+    from recchat.core.errors import BadInput
+    from recchat.catalog.upload import validate_name
+
+    with pytest.raises(ValueError, match="without '__'"):
+        get_store().build("x__v2", _items(3), get_embedder())
+    with pytest.raises(BadInput, match="may not contain '__'"):
+        validate_name("x__v2")
+    assert validate_name("x_v2") == "x_v2"
+
+
+def test_the_embedding_cache_is_read_by_key_not_whole(empty_home):
+    """A build looks up only its own texts' keys, in batches (`key IN (...)`), so a 10-row upload
+    beside a large cache reads 10 rows; before, every build loaded the whole cache table."""
+    import numpy as np
+
+    from recchat.retrieval.build import cached_vectors, text_key
+
+    st, emb = get_store(), get_embedder()
+    cache = st._cache_table(emb)
+    others = [{"key": text_key(f"other {i}"), "vector": np.full(emb.dim, 0.5, np.float32).tolist()} for i in range(3000)]
+    cache.add(others)
+    mine = [f"item {i}" for i in range(7)]
+    vecs = st.embed_with_cache(emb, mine)  # embeds and caches these 7
+    keys = [text_key(t) for t in mine]
+    cache = st._cache_table(emb)  # a fresh handle: an open LanceDB table does not see later appends
+    got = cached_vectors(cache, keys + [text_key("never embedded")], batch=3)  # 3 batches of IN (...)
+    assert set(got) == set(keys)
+    assert all(np.allclose(got[k], v) for k, v in zip(keys, vecs))
+    again = Flaky(None)
+    st.embed_with_cache(again, mine)
+    assert again.embedded == 0  # all 7 found by key

@@ -5,6 +5,7 @@ DPO pairs."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -18,8 +19,11 @@ def append_feedback(row: dict) -> None:
     path = get_settings().feedback_path
     path.parent.mkdir(parents=True, exist_ok=True)
     row = {"ts": time.time(), **row}
-    with _lock, open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with _lock, open(path, "a+b") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(size - 1, 0))
+        lead = b"\n" if size and f.read(1) != b"\n" else b""  # a torn last line (crash mid-write) stays alone
+        f.write(lead + (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def labels_path():
@@ -29,8 +33,11 @@ def labels_path():
 def append_label(row: dict) -> None:
     p = labels_path()
     p.parent.mkdir(parents=True, exist_ok=True)
-    with _lock, open(p, "a", encoding="utf-8") as f:
-        f.write(json.dumps({**row, "ts": time.time()}, ensure_ascii=False) + "\n")
+    with _lock, open(p, "a+b") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(size - 1, 0))
+        lead = b"\n" if size and f.read(1) != b"\n" else b""  # a torn last line (crash mid-write) stays alone
+        f.write(lead + (json.dumps({**row, "ts": time.time()}, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def labelled_ids() -> set[str]:

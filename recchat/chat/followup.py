@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from recchat.chat.pipeline import AskRequest
+from recchat.core.settings import get_settings
 from recchat.prompts import parse_history
 
 _ORDINALS = {
@@ -68,8 +69,17 @@ def parse_followup(message: str, has_previous: bool) -> FollowUp:
 
 
 def history_lines(text: str) -> list[str] | None:
+    """The history box as items. Only its last 2 x RECCHAT_MAX_HISTORY_CHARS characters are parsed (the
+    newest items, as the pipeline keeps the newest), and each item is cut to twice its limit: the
+    pipeline then applies the exact limits and says so in a notice."""
+    s = get_settings()
     text = (text or "").strip()
-    return parse_history(text) if text else None
+    if not text:
+        return None
+    cap = 2 * s.max_history_chars
+    if len(text) > cap:
+        text = text[-cap:].split("\n", 1)[-1]  # drop the line the cut went through
+    return [h[: 2 * s.max_history_item_chars] for h in parse_history(text)]
 
 
 def build_request(message: str, history_text: str, catalog: str, checkpoint: str, state: dict,

@@ -75,6 +75,21 @@ def _validate(req: AskRequest) -> tuple[str, list[str]]:
     if len(hist) > s.max_history_items:
         notices.append(f"the history had {len(hist)} items; the last {s.max_history_items} were used")
         hist = hist[-s.max_history_items :]
+    long_items = sum(len(h) > s.max_history_item_chars for h in hist)
+    if long_items:
+        notices.append(f"{long_items} history item(s) were over {s.max_history_item_chars} characters; "
+                       "only their start was used")
+        hist = [h[: s.max_history_item_chars].strip() for h in hist]
+    if sum(map(len, hist)) > s.max_history_chars:  # keep the newest items that fit
+        kept, total = [], 0
+        for h in reversed(hist):
+            if total + len(h) > s.max_history_chars:
+                break
+            kept.append(h)
+            total += len(h)
+        notices.append(f"the history was over {s.max_history_chars:,} characters; "
+                       f"the last {len(kept)} of its {len(hist)} items were used")
+        hist = kept[::-1]
     req.query = q
     req.history = hist
     return q, notices

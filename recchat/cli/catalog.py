@@ -15,8 +15,10 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape  # titles and errors are data: '[/]' must print, not parse
 from rich.table import Table
 
+from recchat.core.atomic import write_text_atomic
 from recchat.core.errors import BadInput, RecchatError
 from recchat.core.progress import tqdm_progress
 
@@ -59,8 +61,9 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="print JSON")):
     for c in ("name", "domain", "language", "items", "built", "logs", "licence"):
         t.add_column(c, no_wrap=True, overflow="ellipsis", max_width=32 if c == "licence" else None)
     for r in rows:
-        t.add_row(r["name"], r["domain"], r["language"], f"{r['items']:,}", "yes" if r["built"] else "-",
-                  "yes" if r["has_interactions"] else "-", (r["licence"] or "").split(" - ")[0][:32])
+        t.add_row(escape(r["name"]), escape(r["domain"]), escape(r["language"]), f"{r['items']:,}",
+                  "yes" if r["built"] else "-", "yes" if r["has_interactions"] else "-",
+                  escape((r["licence"] or "").split(" - ")[0][:32]))
     out.print(t)
 
 
@@ -82,13 +85,13 @@ def _build_one(name: str, data_dir: Path | None) -> dict:
     secs = time.perf_counter() - t0
     st = info.stats
     dropped = ", ".join(f"{k}: {v:,}" for k, v in (st.get("dropped") or {}).items()) or "none"
-    line = (f"[bold]{name}[/bold]: read {st.get('read', 0):,}, kept {st.get('kept', info.items):,}, "
-            f"dropped {dropped}")
+    line = (f"[bold]{escape(name)}[/bold]: read {st.get('read', 0):,}, kept {st.get('kept', info.items):,}, "
+            f"dropped {escape(dropped)}")
     if "interactions" in st:
         line += f"; {st['interactions']:,} interactions by {st['users']:,} users"
     out.print(line + f" ({secs:.1f} s)", highlight=False)
     for n in st.get("notes") or []:
-        out.print(f"  note: {n}", highlight=False)
+        out.print(f"  note: {escape(str(n))}", highlight=False)
     return {"name": name, "seconds": round(secs, 1), **{k: st.get(k) for k in ("read", "kept", "dropped",
                                                                                "interactions", "users")}}
 
@@ -132,8 +135,7 @@ def build_cmd(
             failed.append(n)
             typer.echo(f"error: {n}: {e}", err=True)
     if report:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps({"built": results, "failed": failed}, indent=1, ensure_ascii=False))
+        write_text_atomic(report, json.dumps({"built": results, "failed": failed}, indent=1, ensure_ascii=False))
     if failed:
         raise RecchatError(f"{len(failed)} catalog(s) failed: {', '.join(failed)}")
 
@@ -152,16 +154,16 @@ def show_cmd(name: str, n: int = typer.Option(5, "--n", help="sample items to sh
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
         return
-    out.print(f"[bold]{name}[/bold] · {info.domain} · {info.language} · {info.items:,} items · "
-              f"embedder {info.embedder} ({info.dim}-d) · built {time.strftime('%Y-%m-%d %H:%M', time.localtime(info.built_at))}",
+    out.print(f"[bold]{escape(name)}[/bold] · {escape(info.domain)} · {escape(info.language)} · {info.items:,} items · "
+              f"embedder {escape(info.embedder)} ({info.dim}-d) · built {time.strftime('%Y-%m-%d %H:%M', time.localtime(info.built_at))}",
               highlight=False)
-    out.print(f"source: {info.source or '-'}\nlicence: {info.licence or '-'}", highlight=False)
-    out.print(f"stats: {json.dumps(info.stats, ensure_ascii=False)}", highlight=False)
+    out.print(escape(f"source: {info.source or '-'}\nlicence: {info.licence or '-'}"), highlight=False)
+    out.print(escape(f"stats: {json.dumps(info.stats, ensure_ascii=False)}"), highlight=False)
     t = Table(title="sample items")
     for c in ("id", "title", "text"):
         t.add_column(c)
     for r in data["samples"]:
-        t.add_row(r["id"], r["title"][:60], r["text"][:90])
+        t.add_row(escape(r["id"]), escape(r["title"][:60]), escape(r["text"][:90]))
     out.print(t)
 
 
@@ -176,7 +178,7 @@ def remove_cmd(name: str):
     p = interactions_path(name)
     if p.exists():
         p.unlink()
-    out.print(f"removed {name}")
+    out.print(f"removed {escape(name)}", highlight=False)
 
 
 @catalog_app.command("add")
@@ -198,5 +200,5 @@ def add_cmd(
     info = (upload.add_catalog(name, file, **kw) if file
             else upload.add_hf_dataset(name, hf_dataset, **kw))
     st = info.stats
-    out.print(f"added [bold]{name}[/bold]: {info.items:,} items (read {st.get('read', info.items):,}, "
+    out.print(f"added [bold]{escape(name)}[/bold]: {info.items:,} items (read {st.get('read', info.items):,}, "
               f"ids {'from ' + repr(st.get('id_col')) if st.get('id_col') else 'generated'})", highlight=False)

@@ -65,11 +65,12 @@ def show_cmd(
         typer.echo(json.dumps({"available": have, **meta}, indent=2))
         return
     from rich.console import Console
+    from rich.markup import escape  # a '[' in a path must print, not parse
     from rich.table import Table
 
     c = Console()
-    c.print(f"[bold]{catalog}[/]: {meta.get('interactions', 0):,} interactions, {meta.get('users', 0):,} users "
-            f"({meta.get('eval_users', 0):,} evaluable), {meta.get('items', 0):,} items  - {cf_dir(catalog)}")
+    c.print(f"[bold]{escape(catalog)}[/]: {meta.get('interactions', 0):,} interactions, {meta.get('users', 0):,} users "
+            f"({meta.get('eval_users', 0):,} evaluable), {meta.get('items', 0):,} items  - {escape(str(cf_dir(catalog)))}")
     t = Table("model", "valid hit@10", "valid ndcg@10", "users", "train s", "peak RSS MB", "notes")
     for m in have:
         r = meta.get("models", {}).get(m, {})

@@ -14,6 +14,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape  # titles and errors are data: '[/]' must print, not parse
 from rich.table import Table
 
 from recchat.core.errors import RecchatError
@@ -48,10 +49,10 @@ def eval_cmd(
     ckpts = [c.strip() for raw in (checkpoint or []) for c in raw.split(",") if c.strip()] or None
     try:
         res = evaluate(catalog, protocol, users, seed, methods, ckpts, max_history, max_tokens,
-                       progress=not no_progress, notify=lambda m: err.print(f"[yellow]{m}[/yellow]", highlight=False))
+                       progress=not no_progress, notify=lambda m: err.print(f"[yellow]{escape(m)}[/yellow]", highlight=False))
     except RecchatError as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False)
-        raise typer.Exit(2)
+        err.print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
+        sys.exit(2)  # not typer.Exit: `recchat` runs the app with standalone_mode=False, which returns it as 0
     res["command"] = "recchat eval " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if _is_eval_argv() else None
     path = report.save(res, out_dir)
     if plot is not None:
@@ -63,8 +64,8 @@ def eval_cmd(
     for t in tables(res):
         con.print(t)
     for n in report.footnotes(res):
-        con.print(f"[dim]{n}[/dim]", highlight=False)
-    con.print(f"saved {path}" + (f" · plot {plot}" if plot else ""), highlight=False)
+        con.print(f"[dim]{escape(n)}[/dim]", highlight=False)
+    con.print(escape(f"saved {path}" + (f" · plot {plot}" if plot else "")), highlight=False)
 
 
 def _is_eval_argv() -> bool:
@@ -86,7 +87,7 @@ def tables(res: dict) -> list[Table]:
         results, sig = res.get("results" + suffix), res.get("significance" + suffix)
         if not results:
             continue
-        t = Table(title=title, title_justify="left")
+        t = Table(title=escape(title), title_justify="left")
         t.add_column("", style="dim")
         t.add_column("method")
         for m in res["metrics"]:
@@ -95,7 +96,7 @@ def tables(res: dict) -> list[Table]:
             t.add_column("ValidRatio", justify="right")
         best = {m: max(results[n][m] for n in res["methods"]) for m in res["metrics"]}
         for n in res["methods"]:
-            row = [lt[n], n]
+            row = [lt[n], escape(n)]
             for m in res["metrics"]:
                 v = results[n][m]
                 marks = "".join(sorted(lt[b] for b in beaten(sig, n, m))).translate(report.SUPERSCRIPT)

@@ -17,6 +17,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape  # titles and errors are data: '[/]' must print, not parse
 from rich.table import Table
 
 from recchat.cli.catalog import catalog_app
@@ -109,15 +110,15 @@ def ask(
     if streamed:
         out.print()
     for n in answer.notices:
-        err.print(f"[yellow]note:[/yellow] {n}")
-    t = Table(title=f"{answer.catalog} · {answer.task} · {answer.checkpoint}")
+        err.print(f"[yellow]note:[/yellow] {escape(n)}")
+    t = Table(title=escape(f"{answer.catalog} · {answer.task} · {answer.checkpoint}"))
     t.add_column("#", justify="right")
     t.add_column("id")
     t.add_column("title")
     t.add_column("score", justify="right")
     t.add_column("why")
     for i, it in enumerate(answer.items, 1):
-        t.add_row(str(i), it.id, it.title, f"{it.score:.4f}", it.evidence)
+        t.add_row(str(i), escape(it.id), escape(it.title), f"{it.score:.4f}", escape(it.evidence or ""))
     out.print(t)
     tm = answer.timings
     err.print(f"ttft {tm.ttft_s or 0:.2f}s · {tm.decode_tok_s or 0:.1f} tok/s · retrieval {tm.retrieval_ms:.0f} ms "
@@ -137,7 +138,8 @@ def models_list(as_json: bool = typer.Option(False, "--json")):
     for c in ("name", "available", "path", "adapter", "description"):
         t.add_column(c)
     for r in rows:
-        t.add_row(r["name"], "yes" if r["available"] else "no", r["path"], r["adapter"] or "", r["description"])
+        t.add_row(escape(r["name"]), "yes" if r["available"] else "no", escape(r["path"]), escape(r["adapter"] or ""),
+                  escape(r["description"]))
     out.print(t)
 
 
@@ -156,9 +158,11 @@ app.add_typer(cf_app, name="cf")
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:  # a command's typer.Exit(code) is returned here, not raised
+            sys.exit(rc)
     except RecchatError as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(e))}", highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted")

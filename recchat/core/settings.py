@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     def feedback_path(self) -> Path:
         return self.home / "feedback.jsonl"
 
+    # input bounds (runtime)
+    max_upload_rows: int = 200_000  # checked before decoding (Parquet metadata, a streaming row count)
+    max_upload_decoded_mb: float = 500.0  # what a Parquet file may expand to when decoded (dictionary/RLE bombs)
+    max_history_chars: int = 20_000  # the history box / a pasted history, all items together
+    max_history_item_chars: int = 300  # one history item (a title, a line)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from pathlib import Path
 from typing import Literal
 
@@ -118,16 +119,61 @@ def _builtin() -> list[Checkpoint]:
 
 
 def registry() -> dict[str, Checkpoint]:
+    """Built-in checkpoints plus the user's models.yaml. A bad file or entry is skipped with a warning
+    (once per change of the file), never fatal: `base` and every good entry stay available."""
     out = {c.name: c for c in _builtin()}
     user = get_settings().home / "models.yaml"
-    if user.exists():
-        try:
-            for entry in yaml.safe_load(user.read_text(encoding="utf-8")) or []:
-                c = Checkpoint(**entry)
-                out[c.name] = c
-        except Exception as e:
-            raise RecchatError(f"{user} is not a valid list of checkpoints: {e}") from e
+    if not user.exists():
+        return out
+    try:
+        st = user.stat()
+        entries, problems = _user_entries(str(user), st.st_mtime_ns, st.st_size)
+    except OSError as e:
+        entries, problems = [], [f"{user} cannot be read: {e.strerror}"]
+    for p in problems:
+        _warn_once(p)
+    for c in entries:
+        out[c.name] = c
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _user_entries(path: str, mtime_ns: int, size: int) -> tuple[list[Checkpoint], list[str]]:
+    """(good checkpoints, one line per skipped problem) of a models.yaml; mtime and size key the cache."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        return [], [f"{path} is not valid YAML, so none of its checkpoints load: {_line(e)}"]
+    if data is None:
+        return [], []
+    if not isinstance(data, list):
+        return [], [f"{path} must be a list of checkpoints, not a {type(data).__name__}"]
+    good, problems = [], []
+    for i, entry in enumerate(data, 1):
+        try:
+            if not isinstance(entry, dict):
+                raise ValueError(f"a mapping is needed, not {type(entry).__name__}")
+            c = Checkpoint(**entry)
+            if c.name == BASE:
+                raise ValueError("'base' is the packaged model and cannot be redefined")
+            good.append(c)
+        except (ValueError, TypeError) as e:  # pydantic's ValidationError is a ValueError
+            name = entry.get("name") if isinstance(entry, dict) else None
+            problems.append(f"{path}: entry {i}{f' ({name!r})' if name else ''} skipped: {_line(e)}")
+    return good, problems
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(msg: str) -> None:
+    if msg not in _warned:
+        _warned.add(msg)
+        logging.getLogger("recchat").warning(msg)
+
+
+def _line(e: BaseException) -> str:
+    return " ".join(str(e).split())[:300]
 
 
 def get_checkpoint(name: str) -> Checkpoint:

@@ -64,6 +64,15 @@ def _quiet_llama_logs() -> None:
     llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
+def default_threads() -> int:
+    """The CPUs this process may run on (a container's or taskset's share), not the host's count:
+    os.cpu_count() on a 2-vCPU Space reports the whole machine and oversubscribes it."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS, Windows)
+        return max(1, os.cpu_count() or 1)
+
+
 def load_llama(ckpt: Checkpoint, n_ctx: int | None = None, n_threads: int | None = None):
     """A llama.cpp context for a checkpoint (model + optional LoRA adapter)."""
     from llama_cpp import Llama
@@ -75,7 +84,7 @@ def load_llama(ckpt: Checkpoint, n_ctx: int | None = None, n_threads: int | None
     kwargs = dict(
         model_path=str(model_path),
         n_ctx=n_ctx or s.n_ctx,
-        n_threads=n_threads or s.n_threads or max(1, os.cpu_count() or 1),
+        n_threads=n_threads or s.n_threads or default_threads(),
         verbose=False,
         seed=0,
     )
@@ -154,41 +163,79 @@ def stream_completion(
     stats: GenStats | None = None,
     timeout: float | None = 300.0,
 ) -> Iterator[str]:
-    """Yield text pieces as llama.cpp decodes them."""
+    """Yield text pieces as llama.cpp decodes them.
+
+    A prompt longer than the context leaves room for (n_ctx - max_tokens tokens) is refused with a
+    RecchatError before llama.cpp sees it, and any error llama.cpp raises becomes a RecchatError too,
+    so a chat never waits on a stream that died."""
     s = get_settings()
     pool = get_pool(checkpoint)
     llm = pool.acquire(timeout=timeout)
     stats = stats if stats is not None else GenStats()
     try:
+        check_fits(llm, prompt, max_tokens)
         if not s.reuse_prompt_cache:
             llm.reset()  # evaluate the whole prompt afresh: same request, same tokens
         if seed is not None:
             llm.set_seed(int(seed))
         t0 = time.perf_counter()
         t_first = None
-        for chunk in llm.create_completion(
-            prompt,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            top_p=0.95,
-            top_k=40,
-            repeat_penalty=repeat_penalty if repeat_penalty is not None else s.repeat_penalty,
-            stop=stop or [],
-            stream=True,
-            seed=seed,
-            logits_processor=pool.never,
-        ):
-            now = time.perf_counter()
-            if t_first is None:
-                t_first = now
-                stats.ttft_s = now - t0
-            stats.gen_tokens += 1
-            stats.decode_s = now - t_first
-            text = chunk["choices"][0]["text"]
-            if text:
-                yield text
+        try:
+            for chunk in llm.create_completion(
+                prompt,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                top_p=0.95,
+                top_k=40,
+                repeat_penalty=repeat_penalty if repeat_penalty is not None else s.repeat_penalty,
+                stop=stop or [],
+                stream=True,
+                seed=seed,
+                logits_processor=pool.never,
+            ):
+                now = time.perf_counter()
+                if t_first is None:
+                    t_first = now
+                    stats.ttft_s = now - t0
+                stats.gen_tokens += 1
+                stats.decode_s = now - t_first
+                text = chunk["choices"][0]["text"]
+                if text:
+                    yield text
+        except (ValueError, RuntimeError) as e:  # llama.cpp's errors: decode failures, context overflow
+            raise RecchatError(f"the model could not answer this request ({_one_line(e)}); "
+                               "try a shorter text or history") from e
     finally:
         pool.release(llm)
+
+
+def prompt_tokens(llm, prompt: str) -> list[int]:
+    """The tokens llama-cpp-python feeds for `prompt` (its own call: BOS added, specials parsed)."""
+    return llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+
+
+def check_fits(llm, prompt: str, max_tokens: int) -> None:
+    """Refuse a prompt that leaves fewer than `max_tokens` tokens of the context for the answer.
+
+    Refused rather than trimmed: a cut at some token would drop a closing fence or the final
+    instruction, so the model would read data as instructions or answer a different request; the
+    prompt's parts are bounded where they are built (recchat.prompts), and this is the last guard for
+    text whose characters cost many tokens each (rare CJK, symbols, emoji)."""
+    n_ctx = llm.n_ctx()
+    budget = n_ctx - max_tokens
+    try:
+        n = len(prompt_tokens(llm, prompt))
+    except (ValueError, RuntimeError) as e:
+        raise RecchatError(f"the model could not read this request ({_one_line(e)})") from e
+    if n > budget:
+        raise RecchatError(f"the request is too long for the model: {n:,} tokens, and {budget:,} fit "
+                           f"({n_ctx:,} in its context, less {max_tokens} for the answer); "
+                           "use a shorter text or history")
+
+
+def _one_line(e: BaseException) -> str:
+    msg = str(e).strip()
+    return (msg.splitlines()[0] if msg else type(e).__name__)[:200]
 
 
 def complete(checkpoint: str, prompt: str, **kw) -> str:

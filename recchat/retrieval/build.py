@@ -21,10 +21,11 @@ from recchat.core.progress import ProgressFn
 from recchat.core.schema import Item
 from recchat.core.textnorm import normalize_title
 from recchat.retrieval.embedder import Embedder
-from recchat.retrieval.registry import NAME_RE, CatalogInfo
+from recchat.retrieval.registry import NAME_RE, CatalogInfo, catalog_lock, table_version
 
 ANN_THRESHOLD = 50_000  # below this, exact search is fast enough (measured in benchmarks/retrieval.py)
 EMBED_BATCH = 64
+LOOKUP_BATCH = 1000  # keys per `key IN (...)` query on the embedding cache
 
 
 def arrow_vectors(tbl: pa.Table, column: str = "vector") -> np.ndarray:
@@ -39,6 +40,21 @@ def _slug(s: str) -> str:
 
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def cached_vectors(cache, keys: list[str], batch: int = LOOKUP_BATCH) -> dict[str, np.ndarray]:
+    """The cache's vectors for `keys`, looked up in batches: a 10-row upload reads 10 rows, not the
+    whole cache (which grows with every catalog ever built)."""
+    wanted = sorted(set(keys))
+    have: dict[str, np.ndarray] = {}
+    for s in range(0, len(wanted), batch):
+        part = wanted[s : s + batch]
+        quoted = ", ".join(f"'{k}'" for k in part)  # sha1 hex digests: nothing to escape
+        tbl = cache.search().where(f"key IN ({quoted})").select(["key", "vector"]).limit(None).to_arrow()
+        if tbl.num_rows:
+            vs = arrow_vectors(tbl)
+            have.update({k: vs[i] for i, k in enumerate(tbl.column("key").to_pylist())})
+    return have
 
 
 class Builder:
@@ -61,13 +77,7 @@ class Builder:
         """Passage vectors for texts; what was embedded before (this build or a killed one) is reused."""
         cache = self._cache_table(embedder)
         keys = [text_key(t) for t in texts]
-        have: dict[str, np.ndarray] = {}
-        if cache.count_rows():
-            tbl = cache.to_arrow()
-            ks = tbl.column("key").to_pylist()
-            vs = arrow_vectors(tbl)
-            wanted = set(keys)
-            have = {k: vs[i] for i, k in enumerate(ks) if k in wanted}
+        have = cached_vectors(cache, keys)
         if seed:  # vectors shipped with a bundled catalog (same embedder, same text hash)
             have.update({k: np.asarray(seed[k], np.float32) for k in keys if k in seed and k not in have})
         todo_idx: list[int] = []
@@ -115,12 +125,12 @@ class Builder:
         seed: dict[str, np.ndarray] | None = None,
     ) -> CatalogInfo:
         if not NAME_RE.match(name):
-            raise ValueError(f"catalog name {name!r} must match [a-z0-9][a-z0-9_-]*")
+            raise ValueError(f"catalog name {name!r} must match [a-z0-9][a-z0-9_-]* without '__'")
         items = list(items)
         if not items:
             raise ValueError(f"catalog {name!r} has no items")
+        # embedding runs outside the lock: the cache is keyed by text, so concurrent builds share it
         vectors = self.embed_with_cache(embedder, [it.text for it in items], progress, seed=seed)
-        table_name = f"items__{name}__v{int(time.time() * 1000)}"
         rows = pa.table(
             {
                 "id": pa.array([it.id for it in items], pa.string()),
@@ -135,10 +145,21 @@ class Builder:
                 ),
             }
         )
+        with catalog_lock(name):  # write, index and switch one version at a time: see _cleanup_stale
+            return self._write_version(name, rows, embedder, ann, progress, dict(
+                language=language, domain=domain, source=source, licence=licence,
+                has_interactions=has_interactions, stats=stats or {}))
+
+    def _write_version(self, name: str, rows: pa.Table, embedder: Embedder, ann: bool | None,
+                       progress: ProgressFn | None, meta: dict[str, Any]) -> CatalogInfo:
+        # later than every version on disk (the serving one, a killed build's), even within one millisecond
+        newest = max((v for t in self._table_names() if (v := table_version(name, t)) is not None), default=0)
+        version = max(int(time.time() * 1000), newest + 1)
+        table_name = f"items__{name}__v{version}"
         if progress:
             progress(0, 1, "writing table")
         tbl = self.db.create_table(table_name, data=rows)
-        self._index(tbl, len(items), ann)
+        self._index(tbl, len(rows), ann)
         if progress:
             progress(1, 1, "writing table")
         info = CatalogInfo(
@@ -146,20 +167,15 @@ class Builder:
             table=table_name,
             embedder=embedder.name,
             dim=embedder.dim,
-            items=len(items),
-            language=language,
-            domain=domain,
-            source=source,
-            licence=licence,
+            items=len(rows),
             built_at=time.time(),
-            has_interactions=has_interactions,
-            stats=stats or {},
+            **meta,
         )
         self._set_registry(info)  # the switch: from here on the new version serves
         with self._lock:
             self._tables.pop(name, None)
             self._title_index.pop(name, None)
-        self._cleanup_stale(name, keep=table_name)
+        self._cleanup_stale(name)
         return info
 
     def _index(self, tbl, n: int, ann: bool | None) -> None:

@@ -119,6 +119,25 @@ def generate(cfg: DataConfig, specs: list[dict], cats) -> list[dict]:
     return [rows.rows[s["row_id"]] for s in specs]
 
 
+def replace_dir(new: Path, out: Path) -> None:
+    """Make directory `new` the directory `out`. The old `out` is renamed aside first and deleted only
+    once `new` is in place, so a kill or an error at any point leaves a complete dataset on disk
+    (as `out`, or as `out.old` between the two renames, which the next call puts back first)."""
+    old = out.with_name(out.name + ".old")
+    if old.exists() and not out.exists():  # a previous call died between the renames
+        old.replace(out)
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.replace(old)
+    try:
+        new.replace(out)
+    except BaseException:
+        if old.exists() and not out.exists():
+            old.replace(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def main(cfg: DataConfig):
     import datasets
     from datasets import Dataset, DatasetDict
@@ -146,8 +165,7 @@ def main(cfg: DataConfig):
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     dd.save_to_disk(str(tmp))
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.replace(out)  # a reader never sees half a dataset
+    replace_dir(tmp, out)  # a reader never sees half a dataset
     cfg_d = asdict(cfg)
     for k in ("output_dir", "cache_dir", "card_dir", "n_threads"):
         cfg_d.pop(k)

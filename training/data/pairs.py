@@ -41,6 +41,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from recchat.core.atomic import write_text_atomic
 from recchat.core.errors import BadInput, RecchatError
 
 SOURCES = ("judge", "label", "feedback", "compare")
@@ -80,11 +81,13 @@ def read_pairs(path: Path) -> list[dict]:
 
 
 def write_pairs(pairs: list[dict], out: Path, append: bool = False) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "a" if append else "w", encoding="utf-8") as f:
-        for p in pairs:
-            f.write(json.dumps(p, ensure_ascii=False) + "\n")
-    return out
+    """The pairs as JSONL, replacing `out` whole (or extending it with `append`): a failure or kill
+    mid-write leaves the previous file as it was."""
+    lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs)  # may raise: nothing written yet
+    head = out.read_text(encoding="utf-8") if append and out.exists() else ""
+    if head and not head.endswith("\n"):
+        head += "\n"  # a torn last line stays on its own
+    return write_text_atomic(out, head + lines)
 
 
 def split_chat_prompt(text: str) -> tuple[str, str]:

@@ -30,6 +30,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from recchat.core.atomic import write_text_atomic
 from recchat.core.errors import RecchatError
 from recchat.llm.checkpoints import CHECKPOINTS_DIR as CHECKPOINTS
 
@@ -183,11 +184,11 @@ def main(cfg: ExportConfig) -> dict:
         print(json.dumps(agreement, ensure_ascii=False, indent=2))
     if cfg.register and cfg.mode == "lora":
         d = exported.parent
-        (d / "README.md").write_text(model_card(cfg, exported, agreement), encoding="utf-8")
+        write_text_atomic(d / "README.md", model_card(cfg, exported, agreement))
         if (Path(cfg.adapter_dir) / "loss.png").exists():
             shutil.copy(Path(cfg.adapter_dir) / "loss.png", d / "loss.png")
-        (d / "export.json").write_text(json.dumps({"config": asdict(cfg), "agreement": agreement,
-                                                   "gguf": gguf_io.describe(exported)}, indent=2, ensure_ascii=False))
+        write_text_atomic(d / "export.json", json.dumps({"config": asdict(cfg), "agreement": agreement,
+                                                        "gguf": gguf_io.describe(exported)}, indent=2, ensure_ascii=False))
     return {"out": str(exported), "agreement": agreement}
 
 

@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from recchat.core.atomic import write_text_atomic
 from recchat.core.errors import RecchatError
 
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -143,8 +144,7 @@ def write_record(cfg, trainer, extra: dict) -> Path:
         "config": {k: v for k, v in asdict(cfg).items() if _jsonable(v)},
         **extra,
     }
-    out.write_text(json.dumps(rec, indent=2, default=str, ensure_ascii=False))
-    return out
+    return write_text_atomic(out, json.dumps(rec, indent=2, default=str, ensure_ascii=False))
 
 
 def _jsonable(v) -> bool:
