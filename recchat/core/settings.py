@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     @property
     def feedback_path(self) -> Path:
         return self.home / "feedback.jsonl"
+
+    # public deployment (app)
+    # With a token, uploads/builds, Label and Compare ask for it; without one on a public bind
+    # (GRADIO_SERVER_NAME not loopback, or SPACE_ID set) those tools are not built at all.
+    admin_token: SecretStr | None = None
+    public_uploads: bool = False  # visitors may upload catalogs, each named within their own session
+    queue_max_size: int = 64  # events waiting beyond this are refused with "queue full"
+    max_history_chars: int = 20000  # the pasted history (box and API); longer is refused
+    feedback_per_minute: int = 10  # thumbs rows per visitor session a minute
+    feedback_per_minute_ip: int = 60  # and per client address (several tabs, or a script minting sessions)
+    upload_cache_s: int = 3600  # Gradio's temp copies of uploads are deleted after this many seconds
 
 
 @lru_cache(maxsize=1)
