@@ -71,6 +71,13 @@ def feedback_gate() -> FeedbackGate:
         return _gate
 
 
+def reset_feedback_gate() -> None:
+    """Forget the limits' counters and settings (tests change RECCHAT_FEEDBACK_* between cases)."""
+    global _gate
+    with _lock:
+        _gate = None
+
+
 def record_feedback(row: dict, visitor: str, address: str, target: str) -> None:
     """append_feedback, if this visitor may still rate `target` (raises FeedbackRefused otherwise)."""
     feedback_gate().admit(visitor, address, target)
