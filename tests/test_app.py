@@ -1,51 +1,19 @@
 """The real Gradio app, started as `python app.py` and called through gradio_client."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
+from tests.app_server import start_app
+
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(session_home):
-    port = _free_port()
-    env = {**os.environ, "RECCHAT_HOME": str(session_home), "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_SERVER_NAME": "127.0.0.1", "RECCHAT_MAX_TOKENS": "24",
-           "RECCHAT_BUILD_BUNDLED": "false"}  # keep the CPU for the tests: no background catalog builds
-    log = open(session_home / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    import urllib.request
-
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("app exited: " + (session_home / "app.log").read_text()[-2000:])
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except Exception:
-            time.sleep(1)
-    else:
-        proc.kill()
-        raise RuntimeError("app did not start: " + (session_home / "app.log").read_text()[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    """The app as a developer runs it: loopback, no token, every tool on."""
+    with start_app(session_home) as url:
+        yield url
 
 
 def test_recommend_endpoint_returns_ask_json(server):

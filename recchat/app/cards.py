@@ -14,6 +14,9 @@ CSS = """
 .rc-card .e {font-size:0.85em; font-style:italic;}
 .rc-card .s {float:right; font-size:0.8em; opacity:0.6;}
 .rc-note {font-size:0.85em; opacity:0.8;}
+.rc-text {white-space:pre-wrap;}
+.rc-answer {margin-bottom:10px;}
+.rc-answer .m {font-size:0.85em; font-style:italic; opacity:0.8;}
 """
 
 
@@ -44,3 +47,19 @@ def cards_html(items: list[RecItem], title: str = "", pending: bool = False) -> 
         )
     return head + "<div class='rc-cards'>" + "".join(cards) + "</div>" + (
         "<div class='rc-note'>refining with the rationale…</div>" if pending else "")
+
+
+def text_html(text: str, cls: str = "rc-text") -> str:
+    """Model or catalog text as inert HTML: a title like `![](https://tracker/x.png)` stays text."""
+    return f"<div class='{cls}'>{html.escape(text or '')}</div>" if text else ""
+
+
+def answers_html(answers) -> str:
+    """The Label tab's numbered answers (rationale, then the first items), escaped."""
+    out = []
+    for i, a in enumerate(answers, 1):
+        items = "; ".join(it.title for it in a.items[:3])
+        out.append("<div class='rc-answer' data-testid='label-answer'>"
+                   f"<b>{i}.</b> <span class='rc-text'>{html.escape(a.rationale or '(empty)')}</span>"
+                   f"<div class='m'>→ {html.escape(items)}</div></div>")
+    return "".join(out)

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -78,8 +78,19 @@ class Settings(BaseSettings):
     # input bounds (runtime)
     max_upload_rows: int = 200_000  # checked before decoding (Parquet metadata, a streaming row count)
     max_upload_decoded_mb: float = 500.0  # what a Parquet file may expand to when decoded (dictionary/RLE bombs)
-    max_history_chars: int = 20_000  # the history box / a pasted history, all items together
+    # the history box / a pasted history, all items together (the app's box refuses more; the pipeline trims)
+    max_history_chars: int = 20_000
     max_history_item_chars: int = 300  # one history item (a title, a line)
+
+    # public deployment (app)
+    # With a token, uploads/builds, Label and Compare ask for it; without one on a public bind
+    # (GRADIO_SERVER_NAME not loopback, or SPACE_ID set) those tools are not built at all.
+    admin_token: SecretStr | None = None
+    public_uploads: bool = False  # visitors may upload catalogs, each named within their own session
+    queue_max_size: int = 64  # events waiting beyond this are refused with "queue full"
+    feedback_per_minute: int = 10  # thumbs rows per visitor session a minute
+    feedback_per_minute_ip: int = 60  # and per client address (several tabs, or a script minting sessions)
+    upload_cache_s: int = 3600  # Gradio's temp copies of uploads are deleted after this many seconds
 
 
 @lru_cache(maxsize=1)
