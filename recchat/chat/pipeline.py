@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 
 from recchat import prompts
 from recchat.catalog import prior
-from recchat.cf import NoCFModel, cf_context, load_cf, require_best_model
+from recchat.cf import NoCFModel, cf_context, fuse, load_cf, require_best_model
+from recchat.cf.registry import read_meta
 from recchat.cf.context import drivers
 from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import BadInput, RecchatError
@@ -234,6 +235,10 @@ def run(req: AskRequest) -> Iterator[Event]:
             base_input.cf = cf_model
         rows, scores = ranked(base_input)
         if use_cf_rank:
+            weight = req.cf_weight if req.cf_weight is not None else read_meta(catalog).get("fusion_weight")
+            if weight:  # a weight chosen on validation users (`recchat cf tune`) or asked for
+                rows, scores = _cf_fuse(store, catalog, cf_model, base_input, rows, scores, exclusion,
+                                        req.drop_terms, k, float(weight))
             rows = _cf_because(store, catalog, cf_model, rows, [r["id"] for r in hist_rows])
     retrieval_ms += (time.perf_counter() - t_r) * 1000
     if ckpt is not None and ckpt.prompt_style == "fewshot" and rationale:
@@ -262,6 +267,16 @@ def _cf_setup(catalog: str, task: str, hist_ids: list[str], language: str):
     model = load_cf(catalog, name)
     ctx = cf_context(catalog, hist_ids, k=5, language=language)
     return model, ctx, ""
+
+
+def _cf_fuse(store, catalog, model, inp, rows, scores, exclusion, drop_terms, k, weight):
+    """The learned ranking fused with the CF model's own ranking at `weight` (recchat.cf.fuse), over
+    a deeper list of the learned ranking so CF can lift items from below the first k."""
+    deep = sorted(scores, key=lambda i: -scores[i])[: max(50, 5 * k)]
+    order = fuse(deep, model.score(inp.history_ids, inp.candidates), weight)
+    by_id = {r["id"]: r for r in store.get(catalog, [i for i in order[: 3 * k]])}
+    out = select(order, by_id, exclusion, drop_terms, k)
+    return out, {r["id"]: 1.0 / (61 + n) for n, r in enumerate(out)}
 
 
 def _cf_because(store, catalog, model, rows, hist_ids):

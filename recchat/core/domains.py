@@ -90,9 +90,10 @@ CATALOG_DOMAIN = {
 # movie" before retrieval, so a Korean request on an English catalog is matched on the catalog's own
 # words and not only by the multilingual embedder. Empty = a word that carries no meaning for search.
 KO_QUERY_WORDS = {
-    # what is asked for
-    "영화": "movie", "영화들": "movies", "책": "book", "소설": "novel", "소설책": "novel", "게임": "game",
-    "애니": "anime", "애니메이션": "animation anime", "만화": "manga comic", "시리즈": "series",
+    # what is asked for: the catalog is already of that kind, and its titles say "Novel", "Game" or
+    # "Movie" in ways that have nothing to do with the request, so these nouns add no search words
+    "영화": "", "영화들": "", "책": "", "소설": "", "소설책": "", "게임": "", "애니": "",
+    "애니메이션": "animation", "만화": "manga comic", "시리즈": "series",
     "작품": "", "뉴스": "news", "기사": "news", "식당": "restaurant", "맛집": "restaurant", "카페": "cafe",
     "장소": "place", "상품": "product", "제품": "product", "도구": "tool",
     # request verbs and fillers

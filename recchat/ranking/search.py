@@ -95,10 +95,11 @@ def score_search(store: CatalogStore, catalog: str, inp: SearchInput, prior: dic
 
 def matches(x: np.ndarray) -> np.ndarray:
     """Which candidates match the request: a full-text hit, a title the model named, or a cosine
-    within MATCH_GAP of the best one (of the request, its catalog-language words, or the model's text)."""
+    within MATCH_GAP of the best one, in the catalog's language (the request itself when it already
+    is; across languages the embedder's cosines are too compressed to tell) or of the model's text."""
     col = {f: x[:, j] for j, f in enumerate(F.SEARCH)}
     lexical = (np.nan_to_num(col["bm25_t"]) > 0) | (np.nan_to_num(col["bm25_u"]) > 0) | (np.nan_to_num(col["ground"]) > 0)
     near = np.zeros(len(x), bool)
-    for f in ("cos_q_gap", "cos_t_gap", "cos_u_gap"):
+    for f in ("cos_t_gap", "cos_u_gap"):
         near |= np.nan_to_num(col[f], nan=-1.0) >= -F.MATCH_GAP
     return lexical | near

@@ -11,6 +11,7 @@ import numpy as np
 
 from recchat.core.errors import EmbedderMismatch, UnknownCatalog
 from recchat.retrieval.ann import tune_query
+from recchat.retrieval.build import ANN_THRESHOLD, arrow_vectors
 from recchat.retrieval.embedder import Embedder
 from recchat.retrieval.registry import CatalogInfo
 
@@ -65,7 +66,39 @@ class Reader:
                 f"query it with RECCHAT_EMBEDDER={info.embedder} or rebuild it"
             )
 
+    def _in_memory(self, name: str):
+        """(table version, unit vectors, columns) of a catalog small enough for exact search, kept in
+        memory per version: one matrix product replaces a LanceDB scan, which the ranking's several
+        candidate lists per request made the slowest step (~60 ms each on this 2-core machine)."""
+        with self._lock:
+            info = self._open(name)[1]
+            hit = self._memory.get(name)
+            if hit is not None and hit[0] == info.table:
+                if info.table in self._table_names():  # a directory listing: ~1 ms
+                    return hit
+                # another process replaced and dropped this version inside the REVALIDATE_S window
+                self._checked[name] = float("-inf")
+                info = self._open(name)[1]
+        cols = ["id", "title", "title_norm", "text", "metadata", "vector"]
+        t = self._read(name, lambda tbl: tbl.to_arrow().select(cols))
+        vecs = arrow_vectors(t)
+        unit = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        hit = (info.table, unit, {c: t.column(c).to_pylist() for c in cols[:-1]})
+        with self._lock:
+            self._memory[name] = hit
+        return hit
+
     def vector_search(self, name: str, vector: np.ndarray, k: int, where: str | None = None) -> list[dict]:
+        if where is None and self.count(name) < ANN_THRESHOLD:
+            _, unit, cols = self._in_memory(name)
+            v = np.asarray(vector, np.float32)
+            sims = unit @ (v / max(float(np.linalg.norm(v)), 1e-12))
+            k = min(k, len(sims))
+            top = np.argpartition(-sims, k - 1)[:k] if k else np.zeros(0, int)
+            top = top[np.lexsort((top, -sims[top]))]  # best first, ties by row: deterministic
+            return [{**{c: cols[c][i] for c in cols}, "vector": unit[i], "_distance": float(1.0 - sims[i])}
+                    for i in top]
+
         def search(tbl):
             q = tbl.search(np.asarray(vector, np.float32)).metric("cosine").limit(k)
             q = tune_query(q, n=self.count(name))  # ANN settings by size; exact search ignores them

@@ -28,6 +28,7 @@ class CatalogStore(Registry, Builder, Reader):
         self._tables: dict[str, tuple[Any, CatalogInfo]] = {}  # name -> (open table, its registry info)
         self._title_index: dict[str, dict[str, list[str]]] = {}
         self._checked: dict[str, float] = {}  # name -> when its registry row was last read (monotonic)
+        self._memory: dict[str, tuple] = {}  # name -> (table version, unit vectors, columns): search.py
 
 
 _stores: dict[str, CatalogStore] = {}

@@ -13,6 +13,7 @@ and a card {task}.json (data, features, validation NDCG@10 of the model vs its i
 from __future__ import annotations
 
 import json
+import pickle
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -62,6 +63,8 @@ class RankConfig:
     learning_rate: float = 0.05
     n_estimators: int = 300
     min_data_in_leaf: int = 20
+    prior_dropout: float = field(default=0.25, metadata={"help": "share of cases fitted with the prior missing (catalogs without one)"})
+    reuse_features: bool = field(default=False, metadata={"help": "refit on the features saved by the last run (RECCHAT_HOME/rank)"})
     out_dir: str = field(default="", metadata={"help": "where to write models (default: recchat/ranking/models)"})
 
 
@@ -155,6 +158,12 @@ def _ndcg10(groups, scores_of) -> float:
     return float(np.mean(vals)) if vals else 0.0
 
 
+def _drop(x: np.ndarray, cols: list[int]) -> np.ndarray:
+    x = x.copy()
+    x[:, cols] = np.nan
+    return x
+
+
 def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
     import lightgbm as lgb
 
@@ -169,11 +178,17 @@ def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
                            group=[len(g[1]) for g in gs], feature_name=list(names), reference=ref,
                            free_raw_data=False)
 
+    # more similarity, more full-text match, a better-known item: never a worse score. Trees fitted on
+    # six catalogs would otherwise learn bumps that invert on a catalog unlike them (a tiny upload)
+    mono = [1] * len(names)
+    pq = [names.index(f) for f in ("pop", "quality") if f in names]
+    train = [(_drop(x, pq) if rng.random() < cfg.prior_dropout else x, y, c) for x, y, c in train]
     dtrain = ds(train)
     dvalid = ds(valid, dtrain)
     params = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [10], "num_leaves": cfg.num_leaves,
               "learning_rate": cfg.learning_rate, "min_data_in_leaf": cfg.min_data_in_leaf, "verbose": -1,
-              "seed": cfg.seed, "deterministic": True, "num_threads": 2, "lambdarank_truncation_level": 20}
+              "seed": cfg.seed, "deterministic": True, "num_threads": 2, "lambdarank_truncation_level": 20,
+              "monotone_constraints": mono, "monotone_constraints_method": "advanced"}
     booster = lgb.train(params, dtrain, num_boost_round=cfg.n_estimators, valid_sets=[dvalid],
                         callbacks=[lgb.early_stopping(30, verbose=False)])
     base = {f: _ndcg10(valid, lambda x, j=names.index(f): np.nan_to_num(x[:, j], nan=-1e9))
@@ -194,7 +209,12 @@ def main(cfg: RankConfig) -> dict:
     groups: dict[str, list] = {t: [] for t in cfg.tasks}
     per_catalog: dict[str, dict[str, int]] = {}
     t0 = time.time()
-    for name in cfg.catalogs:
+    cache = get_settings().home / "rank" / "features.pkl"
+    if cfg.reuse_features:
+        if not cache.exists():
+            raise BadInput(f"no saved features at {cache}: run once without --reuse_features")
+        groups, per_catalog = pickle.loads(cache.read_bytes())
+    for name in ([] if cfg.reuse_features else cfg.catalogs):
         if not store.exists(name):
             _log(f"{name}: not built, skipped (recchat catalog build {name})")
             continue
@@ -215,6 +235,9 @@ def main(cfg: RankConfig) -> dict:
             counts["history"] = len(g)
         per_catalog[name] = counts
         _log(f"{name}: {counts} ({time.time() - t0:.0f} s)")
+    if not cfg.reuse_features:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps((groups, per_catalog)))
     report = {}
     for task in cfg.tasks:
         names = F.SEARCH if task == "search" else F.HISTORY
