@@ -10,7 +10,7 @@ Metrics: success@5 (an acceptable item in the top 5), precision@10, NDCG@10, lat
 
 Methods: `embedding` (vector search on the request alone), `rrf:none` (the candidates fused by
 reciprocal rank, no learned model), `app:none` (the learned ranker, no LLM), `app:CKPT` (what the app
-serves), and `app:base-SIGNAL` (one signal switched off: prior, translate, bm25, ground).
+serves), and `app:CKPT-SIGNAL` (one signal switched off: prior, translate, bm25, ground, llm).
 
     python benchmarks/search.py                                  # both sets, default methods
     python benchmarks/search.py --sets hand --methods app:none,app:base,app:sft,app:dpo
@@ -34,8 +34,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_METHODS = ("embedding,rrf:none,app:none,app:base,app:base-prior,app:base-translate,app:base-bm25,"
-                   "app:base-ground")
+DEFAULT_METHODS = ("embedding,rrf:none,app:none,app:none-prior,app:none-translate,app:none-bm25,app:base,"
+                   "app:base-ground,app:sft,app:dpo")
 TRAINING_CATALOGS = ("movies", "books", "anime", "poi", "news", "industrial")
 
 
