@@ -23,6 +23,7 @@ from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import BadInput, RecchatError
 from recchat.llm.generate import GenStats, stream_completion
 from recchat.llm.checkpoints import get_checkpoint
+from recchat.llm.grammar import picks_grammar, shown_title
 from recchat.retrieval.rank import (RRF_K, Exclusion, hyde_vector, normalise, rank, rationale_usable, resolve_history, select,
                         to_rec_items)
 from recchat.core.schema import Answer, Timings
@@ -157,6 +158,8 @@ def run(req: AskRequest) -> Iterator[Event]:
         gen_kw = dict(max_tokens=req.max_tokens or s.max_tokens,
                       temperature=s.temperature if req.temperature is None else req.temperature,
                       seed=req.seed, stop=stop)
+        if cand_titles and ckpt.prompt_style == "chat":  # the prompt lists them: every pick is one of them
+            gen_kw["grammar"] = picks_grammar([prompts.sanitize(t) for t in cand_titles], prompts.RANK_LABEL[language])
         cached = None
         if req.cache:
             from recchat.llm.gencache import get_cache
@@ -190,7 +193,8 @@ def run(req: AskRequest) -> Iterator[Event]:
         else:
             notices.append(f"{why}: items use your words alone")
     if picks and req.candidates:
-        by_title = {normalize_title(r["title"]): r["id"] for r in store.get(catalog, req.candidates)}
+        by_title = {normalize_title(t): r["id"] for r in store.get(catalog, req.candidates)
+                    for t in (r["title"], shown_title(prompts.sanitize(r["title"])))}  # long titles are cut
         llm_order = [by_title[normalize_title(p)] for p in picks if normalize_title(p) in by_title]
     if hyde_vec is not None or llm_order or cf_model is not None:
         if cf_model is not None:
