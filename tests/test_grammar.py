@@ -67,6 +67,19 @@ def test_a_broken_grammar_is_a_clear_error_not_a_crash(vocab_llm):
         compile_grammar(vocab_llm, 'root ::= "unterminated')
 
 
+def test_whole_picks_streams_the_rationale_and_drops_a_cut_title():
+    from recchat.llm.grammar import whole_picks
+
+    titles = ["Terminator 2: Judgment Day (1991)", "Alien (1979)"]
+    pieces = ["Dark ", "sci-fi.", "\n\nRanking:\n1. Alien", " (1979)\n2. Termin", "ator 2"]
+    out = list(whole_picks(iter(pieces), titles, "Ranking:"))
+    assert out[:2] == ["Dark ", "sci-fi."]  # the rationale streams piece by piece
+    assert "".join(out) == "Dark sci-fi.\n\nRanking:\n1. Alien (1979)"  # max_tokens cut the second title
+    assert "".join(whole_picks(iter(["Only a rationale, cut"]), titles, "Ranking:")) == "Only a rationale, cut"
+    assert "".join(whole_picks(iter(["R.\n\nRanking:\n1. Ali"]), titles, "Ranking:")) == "R."
+    assert "".join(whole_picks(iter(["R.\n\n순위:\n1. Alien (1979)"]), titles, "순위:")).endswith("1. Alien (1979)")
+
+
 @pytest.mark.slow
 def test_base_model_forced_to_name_hostile_titles(session_home):
     """The untuned base model, given a chat prompt it was never trained on, still names only listed
@@ -74,26 +87,22 @@ def test_base_model_forced_to_name_hostile_titles(session_home):
     from llama_cpp import Llama
 
     from recchat.llm.checkpoints import base_gguf_path
-    from recchat.llm.grammar import compile_grammar
+    from recchat.llm.grammar import compile_grammar, whole_picks
 
-    titles = [t for t in HOSTILE if shown_title(t)]
+    titles = [prompts.sanitize(t) for t in HOSTILE if shown_title(t)]
     llm = Llama(model_path=str(base_gguf_path()), n_ctx=2048, n_threads=2, verbose=False, seed=0)
     prompt, stop = prompts.build_prompt("chat", "search", "en", query="a film", candidates=titles)
-    allowed = {shown_title(prompts.sanitize(t)) for t in titles}
-    g = picks_grammar([prompts.sanitize(t) for t in titles], prompts.RANK_LABEL["en"])
+    allowed = {normalize_title(shown_title(t)) for t in titles}
+    g = picks_grammar(titles, prompts.RANK_LABEL["en"])
     named = 0
-    for seed, temp in ((0, 0.0), (1, 1.0), (2, 1.5)):
+    for seed, temp in ((0, 0.0), (1, 1.2)):
         llm.reset()
-        out = llm.create_completion(prompt, max_tokens=160, temperature=temp, seed=seed, stop=stop,
+        raw = llm.create_completion(prompt, max_tokens=100, temperature=temp, seed=seed, stop=stop,
                                     grammar=compile_grammar(llm, g))["choices"][0]["text"]
-        head, sep, tail = out.partition("\n\nRanking:\n")
-        assert "\n" not in head
-        lines = tail.split("\n") if sep else []
-        complete = lines if out.endswith(tuple(allowed)) else lines[:-1]  # the last may be cut by max_tokens
-        for n, line in enumerate(complete, 1):
-            num, _, title = line.partition(". ")
-            assert num == str(n) and title in allowed, (line, out)
-            named += 1
+        assert "\n" not in raw.partition("\n\nRanking:\n")[0]  # one-line rationale, then the label
+        picks = prompts.split_response("".join(whole_picks(iter([raw]), titles, "Ranking:")))[1]
+        assert all(normalize_title(p) in allowed for p in picks), (picks, raw)
+        named += len(picks)
     assert named >= 1
 
 

@@ -23,7 +23,7 @@ from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import BadInput, RecchatError
 from recchat.llm.generate import GenStats, stream_completion
 from recchat.llm.checkpoints import get_checkpoint
-from recchat.llm.grammar import picks_grammar, shown_title
+from recchat.llm.grammar import picks_grammar, shown_title, whole_picks
 from recchat.retrieval.rank import (RRF_K, Exclusion, hyde_vector, normalise, rank, rationale_usable, resolve_history, select,
                         to_rec_items)
 from recchat.core.schema import Answer, Timings
@@ -158,8 +158,10 @@ def run(req: AskRequest) -> Iterator[Event]:
         gen_kw = dict(max_tokens=req.max_tokens or s.max_tokens,
                       temperature=s.temperature if req.temperature is None else req.temperature,
                       seed=req.seed, stop=stop)
+        picks_of = None
         if cand_titles and ckpt.prompt_style == "chat":  # the prompt lists them: every pick is one of them
-            gen_kw["grammar"] = picks_grammar([prompts.sanitize(t) for t in cand_titles], prompts.RANK_LABEL[language])
+            picks_of = ([prompts.sanitize(t) for t in cand_titles], prompts.RANK_LABEL[language])
+            gen_kw["grammar"] = picks_grammar(*picks_of)
         cached = None
         if req.cache:
             from recchat.llm.gencache import get_cache
@@ -171,7 +173,8 @@ def run(req: AskRequest) -> Iterator[Event]:
             rationale_raw = cached
             yield ("token", cached)
         else:
-            for piece in stream_completion(ckpt.name, prompt, stats=stats, **gen_kw):
+            pieces = stream_completion(ckpt.name, prompt, stats=stats, **gen_kw)
+            for piece in (whole_picks(pieces, *picks_of) if picks_of else pieces):
                 rationale_raw += piece
                 yield ("token", piece)
             if req.cache:

@@ -13,6 +13,8 @@ line) and titles are cut at MAX_TITLE_CHARS, as the prompt shows them.
 
 from __future__ import annotations
 
+from typing import Iterable, Iterator
+
 from recchat.core.errors import RecchatError
 
 MAX_TITLE_CHARS = 200  # the prompt shows each candidate cut to this many characters
@@ -56,6 +58,33 @@ def picks_grammar(titles: list[str], label: str) -> str | None:
         more = f' ("\\n" pick{i + 1})?' if i < n else ""
         lines.append(f'pick{i} ::= "{i}. " title{more}')
     return "\n".join(lines) + "\n"
+
+
+def whole_picks(pieces: Iterable[str], titles: list[str], label: str) -> Iterator[str]:
+    """Text generated under `picks_grammar`, with the rationale streamed as it comes and the picks
+    held back until the end, then given only as complete lines: max_tokens can stop generation in
+    the middle of a title, and a cut title is not a candidate."""
+    shown = {shown_title(t) for t in titles}
+    head = "\n\n" + label.strip() + "\n"
+    text, sent = "", 0
+    for piece in pieces:
+        text += piece
+        nl = text.find("\n")
+        upto = len(text) if nl < 0 else nl  # the grammar keeps the rationale on one line
+        if upto > sent:
+            yield text[sent:upto]
+            sent = upto
+    tail = text[sent:]
+    if not tail.startswith(head):
+        return  # cut before the label: the rationale alone
+    kept = []
+    for n, line in enumerate(tail[len(head):].split("\n"), 1):
+        number, _, title = line.partition(". ")
+        if number != str(n) or title not in shown:
+            break
+        kept.append(line)
+    if kept:
+        yield head + "\n".join(kept)
 
 
 def compile_grammar(llm, text: str):
