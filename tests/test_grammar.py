@@ -131,13 +131,14 @@ def test_every_pick_is_a_candidate(home, checkpoint):
     if checkpoint == "base-chat":  # the untuned model writes free text where picks belong: the hard case
         models.write_text("- name: base-chat\n  path: base\n  prompt_style: chat\n")
     try:
-        titles = {normalize_title(r["title"]) for r in get_store().get("movies", CANDS)}
+        # character for character as listed (the old path's sft wrote "A New Hope (1973)" for "(1977)")
+        titles = {shown_title(prompts.sanitize(r["title"])) for r in get_store().get("movies", CANDS)}
         with_picks = 0
         for query, seed, temp in (("a funny animated movie about toys", 0, 0.0), ("a dark sci-fi film", 1, 0.9),
                                   ("a classic crime drama", 2, 1.3), ("무서운 우주 영화", 3, 0.9)):
             picks, ans = _picks(AskRequest(query=query, candidates=CANDS, checkpoint=checkpoint, top_k=10,
                                            max_tokens=96, seed=seed, temperature=temp))
-            assert all(normalize_title(p) in titles for p in picks), (checkpoint, seed, picks)
+            assert all(p in titles for p in picks), (checkpoint, seed, picks)
             assert sorted(i.id for i in ans.items) == sorted(CANDS)
             with_picks += bool(picks)
         assert with_picks >= 2, f"{checkpoint} named picks in only {with_picks} of 4 answers"
