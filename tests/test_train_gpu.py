@@ -38,9 +38,11 @@ def test_configs_are_chosen_by_the_device_and_parse():
     assert d.sft_adapter == "runs/sft" and d.max_steps == -1
 
 
-def test_bad_step_is_one_line(capsys):
+def test_bad_step_is_one_line(capsys, tmp_path):
     assert gpu.main(["--steps", "sft,nope"]) == 2
     assert "unknown step(s) nope" in capsys.readouterr().err
+    assert gpu.main(["--steps", "dpo", "--work-dir", str(tmp_path)]) == 2  # DPO before any pairs
+    assert "no preference pairs" in capsys.readouterr().err
 
 
 def _yaml(path: Path, **kw) -> Path:

@@ -108,6 +108,8 @@ def train_args(a, kind: str) -> list[str]:
     if kind == "sft":
         args += ["--dataset_path", str(a.dataset)]
     else:
+        if not pair_files(a):
+            raise RecchatError(f"no preference pairs in {a.work / 'pairs'}: run the pairs step first (--steps pairs,dpo)")
         args += ["--sft_adapter", str(a.work / "sft"), "--pairs_path", *map(str, pair_files(a))]
     return args
 
