@@ -24,6 +24,7 @@ from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import BadInput, RecchatError
 from recchat.llm.generate import GenStats, stream_completion
 from recchat.llm.checkpoints import get_checkpoint
+from recchat.llm.grammar import picks_grammar, whole_picks
 from recchat.ranking.grounding import ground
 from recchat.ranking.history import HistoryInput, score_history
 from recchat.ranking.query import in_catalog_language
@@ -196,6 +197,10 @@ def run(req: AskRequest) -> Iterator[Event]:
         gen_kw = dict(max_tokens=req.max_tokens or s.max_tokens,
                       temperature=s.temperature if req.temperature is None else req.temperature,
                       seed=req.seed, stop=stop)
+        picks_of = None
+        if cand_titles and ckpt.prompt_style == "chat":  # the prompt lists them: every pick is one of them
+            picks_of = ([prompts.sanitize(t) for t in cand_titles], prompts.RANK_LABEL[language])
+            gen_kw["grammar"] = picks_grammar(*picks_of)
         cached = None
         if req.cache:
             from recchat.llm.gencache import get_cache
@@ -207,7 +212,8 @@ def run(req: AskRequest) -> Iterator[Event]:
             rationale_raw = cached
             yield ("token", cached)
         else:
-            for piece in stream_completion(ckpt.name, prompt, stats=stats, **gen_kw):
+            pieces = stream_completion(ckpt.name, prompt, stats=stats, **gen_kw)
+            for piece in (whole_picks(pieces, *picks_of) if picks_of else pieces):
                 rationale_raw += piece
                 yield ("token", piece)
             if req.cache:

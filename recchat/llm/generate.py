@@ -18,6 +18,7 @@ from typing import Iterator
 
 from recchat.core.errors import RecchatError
 from recchat.llm.checkpoints import Checkpoint, get_checkpoint
+from recchat.llm.grammar import compile_grammar
 from recchat.core.settings import get_settings
 
 
@@ -162,8 +163,9 @@ def stream_completion(
     repeat_penalty: float | None = None,
     stats: GenStats | None = None,
     timeout: float | None = 300.0,
+    grammar: str | None = None,
 ) -> Iterator[str]:
-    """Yield text pieces as llama.cpp decodes them.
+    """Yield text pieces as llama.cpp decodes them; `grammar` (GBNF, recchat.llm.grammar) constrains them.
 
     A prompt longer than the context leaves room for (n_ctx - max_tokens tokens) is refused with a
     RecchatError before llama.cpp sees it, and any error llama.cpp raises becomes a RecchatError too,
@@ -192,6 +194,7 @@ def stream_completion(
                 stream=True,
                 seed=seed,
                 logits_processor=pool.never,
+                grammar=compile_grammar(llm, grammar) if grammar else None,
             ):
                 now = time.perf_counter()
                 if t_first is None:

@@ -148,6 +148,12 @@ def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str
                      f"{run.get('eval_rows', 0)} eval rows")
     else:
         lines.append("- (no run.json found beside the adapter)")
+    if run:  # lines of their own, for readers and scripts: what this adapter has really been trained on
+        if run.get("kind") == "dpo":
+            lines.append(f"- preference pairs: {run.get('pairs', '?')}")
+        lines.append(f"- examples seen: {run.get('examples_seen', '?')}"
+                     + (" (steps x batch x accumulation)" if run.get("examples_seen") is not None else ""))
+        lines.append(f"- training time: {duration(run.get('training_time_s', run.get('wall_s')))}")
     lines += ["", "## Settings"]
     keys = ["lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "learning_rate", "num_train_epochs",
             "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps", "max_length", "beta", "bf16",
@@ -165,6 +171,13 @@ def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str
     lines += ["", "## Figures", "", "![loss](loss.png)" if (Path(cfg.adapter_dir) / "loss.png").exists() else "(no loss plot)",
               "", "## Licence", "", lic, ""]
     return "\n".join(x for x in lines if x is not None)
+
+
+def duration(seconds) -> str:
+    if seconds is None:
+        return "?"
+    s = int(round(float(seconds)))
+    return f"{s // 3600} h {s % 3600 // 60:02d} min ({s} s)" if s >= 3600 else f"{s // 60} min {s % 60:02d} s ({s} s)"
 
 
 def main(cfg: ExportConfig) -> dict:

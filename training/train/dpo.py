@@ -127,7 +127,8 @@ def main(cfg: DPORunConfig):
     trainer.save_model(cfg.output_dir)
     write_record(cfg, trainer, {"kind": "dpo", "pairs": len(train), "pairs_by_source": counts,
                                 "eval_pairs": len(ev) if ev is not None else 0, "sft_adapter": cfg.sft_adapter,
-                                "base": cfg.model_name_or_path, "wall_s": round(time.time() - t0, 1)})
+                                "base": cfg.model_name_or_path, "wall_s": round(time.time() - t0, 1),
+                                "resumed_from": ckpt})
     print(f"adapter saved to {cfg.output_dir}", file=sys.stderr)
     return trainer
 

@@ -139,12 +139,33 @@ def write_record(cfg, trainer, extra: dict) -> Path:
     rec = {
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
         "global_step": trainer.state.global_step,
+        "examples_seen": examples_seen(trainer),
+        "training_time_s": training_time(out, extra),
         "final": final,
         "last_loss": next((h["loss"] for h in reversed(hist) if "loss" in h), None),
         "config": {k: v for k, v in asdict(cfg).items() if _jsonable(v)},
         **extra,
     }
     return write_text_atomic(out, json.dumps(rec, indent=2, default=str, ensure_ascii=False))
+
+
+def examples_seen(trainer) -> int:
+    """Examples the optimiser has seen: steps x batch x accumulation x processes (not the pool size)."""
+    a = trainer.args
+    return int(trainer.state.global_step * a.per_device_train_batch_size * a.gradient_accumulation_steps
+               * max(1, a.world_size))
+
+
+def training_time(out: Path, extra: dict) -> float:
+    """Seconds of training over all chunks: a run resumed from a checkpoint adds this chunk's wall
+    time to what the previous chunk's run.json recorded (a chunk killed before its end is not counted)."""
+    wall = float(extra.get("wall_s") or 0.0)
+    if extra.get("resumed_from") and out.exists():
+        try:
+            return round(float(json.loads(out.read_text()).get("training_time_s") or 0.0) + wall, 1)
+        except (ValueError, OSError):
+            pass
+    return round(wall, 1)
 
 
 def _jsonable(v) -> bool:

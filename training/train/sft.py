@@ -195,7 +195,8 @@ def main(cfg: SFTRunConfig):
     trainer.save_model(cfg.output_dir)
     rec = write_record(cfg, trainer, {"kind": "sft", "train_rows": len(train), "dropped_long": dropped,
                                       "eval_rows": len(ev) if ev is not None else 0,
-                                      "base": cfg.model_name_or_path, "wall_s": round(time.time() - t0, 1)})
+                                      "base": cfg.model_name_or_path, "wall_s": round(time.time() - t0, 1),
+                                      "resumed_from": ckpt})
     print(f"adapter saved to {cfg.output_dir} ({rec.name}, loss.png)", file=sys.stderr)
     return trainer
 
