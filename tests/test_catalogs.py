@@ -169,7 +169,7 @@ def test_books_builds_from_its_shipped_vectors_with_no_data_dir(empty_home, monk
     from recchat.chat.pipeline import AskRequest, answer
 
     info, seeded = build_from_seed_with_no_data_dir("books", empty_home, monkeypatch)
-    assert info.items == seeded == 10000 and not info.has_interactions
+    assert info.items == seeded == 10000 and info.has_interactions  # its ratings ship too (the prior, CF)
     a = answer(AskRequest(query="a wizard boy at a magic school", catalog="books", use_llm=False))
     assert any("Harry Potter" in r.title for r in a.items[:5]), [r.title for r in a.items[:5]]
 

@@ -52,8 +52,10 @@ class Settings(BaseSettings):
     hybrid: bool = True  # full-text search is one of the ranking's signals (false: RECCHAT_RANK_OFF=bm25)
     fts_weight: float = 1.0  # RRF weight of the full-text lists when RECCHAT_RANKER=rrf
     min_rationale_similarity: float = 0.80  # e5 cosine; unrelated text scores ~0.73-0.80 here
-    # the learned ranker (recchat/ranking): "learned", or "rrf" = reciprocal-rank fusion of the same candidates
-    ranker: str = "learned"
+    # "rrf": reciprocal-rank fusion of every signal's candidates (the default until the learned ranker stops
+    # losing cases like "a wizard boy at a magic school" -> Harry Potter on books, tests/test_catalogs.py);
+    # "learned": the LightGBM ranker in recchat/ranking/models (what app:* in recchat eval measures)
+    ranker: str = "rrf"
     rank_off: str = ""  # comma list of signals switched off for ablations: prior, ground, llm, translate, bm25, cf
     rank_depth: int = 300  # candidates each signal proposes (the learned ranker orders their union)
     max_query_chars: int = 2000  # longer pastes are truncated with a notice

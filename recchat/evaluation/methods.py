@@ -170,7 +170,7 @@ def _fts_within(ctx: Context, text: str, ids: list[str]) -> list[str]:
 
 def make_hyde(ctx: Context, arg: str | None, cf_prompt: bool = False, variant: str = "hyde") -> Method:
     """`hyde:CKPT`: the pipeline's candidates fused by reciprocal rank (the ranking before the learned
-    one); `app:CKPT`: exactly what the app serves (the learned ranking); `app:none`: the same ranking
+    one); `app:CKPT`: the learned ranking (RECCHAT_RANKER=learned, not yet the app default); `app:none`: the same ranking
     with every LLM-derived feature off; `app+cf:CKPT`: with the catalog's CF model as a feature.
     With cf_prompt (`hyde+cfprompt:CKPT`) the CF model's neighbours of the history go into the prompt
     ("people who played these also played ...") and the ranking stays HyDE's."""

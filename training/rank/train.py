@@ -64,6 +64,9 @@ class RankConfig:
     n_estimators: int = 300
     min_data_in_leaf: int = 20
     prior_dropout: float = field(default=0.25, metadata={"help": "share of cases fitted with the prior missing (catalogs without one)"})
+    bm25_dropout: float = field(default=0.5, metadata={"help": "share of cases fitted without full-text features: generated "
+                                                        "requests are built from item words, so BM25 alone would look far "
+                                                        "better than it is on what people type"})
     reuse_features: bool = field(default=False, metadata={"help": "refit on the features saved by the last run (RECCHAT_HOME/rank)"})
     out_dir: str = field(default="", metadata={"help": "where to write models (default: recchat/ranking/models)"})
 
@@ -182,7 +185,9 @@ def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
     # six catalogs would otherwise learn bumps that invert on a catalog unlike them (a tiny upload)
     mono = [1] * len(names)
     pq = [names.index(f) for f in ("pop", "quality") if f in names]
+    lex = [names.index(f) for f in F.SIGNALS["bm25"] if f in names]
     train = [(_drop(x, pq) if rng.random() < cfg.prior_dropout else x, y, c) for x, y, c in train]
+    train = [(_drop(x, lex) if rng.random() < cfg.bm25_dropout else x, y, c) for x, y, c in train]
     dtrain = ds(train)
     dvalid = ds(valid, dtrain)
     params = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [10], "num_leaves": cfg.num_leaves,
