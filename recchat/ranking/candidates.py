@@ -31,12 +31,17 @@ class Pool:
         return np.asarray([self.rows[i]["vector"] for i in ids], np.float32).reshape(len(ids), -1)
 
 
-def restrict(pool: Pool, allowed: list[str]) -> None:
-    """Keep only `allowed` ids (listwise ranking of given candidates), in every list."""
+def restrict(pool: Pool, allowed: list[str], by_vec: tuple[str, np.ndarray] | None = None) -> None:
+    """Keep only `allowed` ids (listwise ranking of given candidates), in every list; `by_vec`
+    (list name, vector) re-ranks that list over ALL the candidates by cosine, so none is left unordered."""
     keep = set(allowed)
     pool.rows = {i: r for i, r in pool.rows.items() if i in keep}
     pool.lists = {n: [i for i in ids if i in keep] for n, ids in pool.lists.items()}
     pool.scores = {n: {i: s for i, s in sc.items() if i in keep} for n, sc in pool.scores.items()}
+    if by_vec is not None and pool.rows:
+        ids = pool.ids()
+        sims = pool.vectors(ids) @ np.asarray(by_vec[1], np.float32)
+        pool.lists[by_vec[0]] = [ids[j] for j in np.argsort(-sims, kind="stable")]
 
 
 def vector_hits(store: CatalogStore, catalog: str, vec: np.ndarray | None, k: int) -> list[dict]:

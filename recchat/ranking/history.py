@@ -56,7 +56,7 @@ def pool_for(store: CatalogStore, catalog: str, inp: HistoryInput, depth: int, o
         fill(store, catalog, pool, top)
     if inp.candidates is not None:
         fill(store, catalog, pool, inp.candidates)
-        restrict(pool, inp.candidates)
+        restrict(pool, inp.candidates, by_vec=("mean", mean))
     if inp.cf is not None and "cf" not in off:
         raw = inp.cf.score(inp.history_ids, pool.ids())
         finite = [v for v in raw.values() if np.isfinite(v)]
@@ -102,4 +102,6 @@ def score_history(store: CatalogStore, catalog: str, inp: HistoryInput, prior: d
         scores = dict(zip(ids, s.tolist())) if s is not None else None
     if scores is None:
         scores = rrf_scores(pool, grounded, fts_weight)
+    for i in pool.rows:  # a given candidate no list proposed still gets ranked (last), never dropped
+        scores.setdefault(i, 0.0)
     return pool, scores

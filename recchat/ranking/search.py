@@ -51,7 +51,7 @@ def pool_for(store: CatalogStore, catalog: str, inp: SearchInput, depth: int, of
             fill(store, catalog, pool, list(grounded))
     if inp.candidates is not None:
         fill(store, catalog, pool, inp.candidates)
-        restrict(pool, inp.candidates)
+        restrict(pool, inp.candidates, by_vec=("q", inp.query_vec))
     return pool, grounded
 
 
@@ -85,6 +85,8 @@ def score_search(store: CatalogStore, catalog: str, inp: SearchInput, prior: dic
     ids, x = featurize(pool, inp, grounded, prior, off)
     s = model.score("search", x, F.SEARCH) if learned else None
     scores = dict(zip(ids, s.tolist())) if s is not None else rrf_scores(pool, grounded, fts_weight)
+    for i in ids:  # a given candidate no list proposed still gets ranked (last), never dropped
+        scores.setdefault(i, 0.0)
     # the prior and the rest may reorder items that match the request, never lift one that does not
     unmatched = [i for i, ok in zip(ids, matches(x)) if not ok]
     floor = min(scores.values(), default=0.0) - 1.0
