@@ -46,23 +46,17 @@ def hand_requests(path: Path) -> list[dict]:
 
 
 def generated_requests(per_catalog: int, seed: int) -> list[dict]:
-    from recchat.catalog.build import load_interactions, load_items
-    from recchat.core.errors import RecchatError
     from recchat.retrieval.store import get_store
-    from training.rank.cases import search_cases
+    from training.rank.cases import catalog_data, search_cases
 
     out = []
     for name in TRAINING_CATALOGS:
         if not get_store().exists(name):
             print(f"[search] {name} not built: skipped", file=sys.stderr)
             continue
-        _, res = load_items(name)
-        try:
-            log = load_interactions(name)
-        except RecchatError:
-            log = None
+        items, log = catalog_data(name)
         lang = get_store().info(name).language
-        for i, c in enumerate(search_cases(name, res.items, log, per_catalog, 0.5 if lang == "en" else 0.0, seed)):
+        for i, c in enumerate(search_cases(name, items, log, per_catalog, 0.5 if lang == "en" else 0.0, seed)):
             out.append({"set": "generated", "catalog": name, "language": c.language, "query": c.query,
                         "acceptable": [c.target], "id": f"{name}-g{i}"})
     return out

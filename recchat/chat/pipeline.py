@@ -29,7 +29,7 @@ from recchat.ranking.grounding import ground
 from recchat.ranking.history import HistoryInput, score_history
 from recchat.ranking.query import in_catalog_language
 from recchat.ranking.search import ModelText, SearchInput, score_search
-from recchat.retrieval.rank import Exclusion, normalise, rationale_usable, resolve_history, select, to_rec_items
+from recchat.retrieval.rank import RRF_K, Exclusion, normalise, rationale_usable, resolve_history, select, to_rec_items
 from recchat.core.schema import Answer, Timings
 from recchat.core.settings import get_settings
 from recchat.retrieval.store import get_store
@@ -102,7 +102,7 @@ def run(req: AskRequest) -> Iterator[Event]:
     s = get_settings()
     store = get_store()
     catalog = req.catalog or s.default_catalog
-    store.info(catalog)  # raises UnknownCatalog with the list
+    info = store.info(catalog)  # raises UnknownCatalog with the list; read once (a registry read)
     ckpt_name = req.checkpoint or s.default_checkpoint
     ckpt = get_checkpoint(ckpt_name) if req.use_llm else None  # raises UnknownCheckpoint with the list
     embedder = get_embedder()
@@ -138,7 +138,7 @@ def run(req: AskRequest) -> Iterator[Event]:
     hist_rows = id_rows + hist_rows
     exclusion = Exclusion(ids={r["id"] for r in hist_rows} | set(req.exclude_ids),
                           title_norms={normalize_title(h) for h in history} - {""})
-    cat_lang = store.info(catalog).language
+    cat_lang = info.language
     off = {x.strip() for x in (req.rank_off if req.rank_off is not None else s.rank_off).split(",") if x.strip()}
     if not s.hybrid:
         off.add("bm25")
@@ -193,7 +193,7 @@ def run(req: AskRequest) -> Iterator[Event]:
             cand_titles = [r["title"] for r in store.get(catalog, req.candidates)]
         prompt, stop = prompts.build_prompt(ckpt.prompt_style, task, language, query=search_text or query,
                                             history=hist_titles, candidates=cand_titles, cf_context=cf_ctx,
-                                            domain=store.info(catalog).domain)
+                                            domain=info.domain)
         gen_kw = dict(max_tokens=req.max_tokens or s.max_tokens,
                       temperature=s.temperature if req.temperature is None else req.temperature,
                       seed=req.seed, stop=stop)
@@ -282,7 +282,7 @@ def _cf_fuse(store, catalog, model, inp, rows, scores, exclusion, drop_terms, k,
     order = fuse(deep, model.score(inp.history_ids, inp.candidates), weight)
     by_id = {r["id"]: r for r in store.get(catalog, [i for i in order[: 3 * k]])}
     out = select(order, by_id, exclusion, drop_terms, k)
-    return out, {r["id"]: 1.0 / (61 + n) for n, r in enumerate(out)}
+    return out, {r["id"]: 1.0 / (RRF_K + n + 1) for n, r in enumerate(out)}
 
 
 def _cf_because(store, catalog, model, rows, hist_ids):

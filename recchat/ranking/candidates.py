@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from recchat.ranking.grounding import ground
 from recchat.retrieval.store import CatalogStore
 
 
@@ -69,3 +70,19 @@ def rrf_scores(pool: Pool, grounded: dict[str, float], fts_weight: float, k: int
     for i, s in grounded.items():
         out[i] = out.get(i, 0.0) + s / (k + 1)
     return out
+
+
+def add_model_text(store: CatalogStore, catalog: str, pool: Pool, llm, off: set[str], depth: int,
+                   full_text_list: str | None = None) -> dict[str, float]:
+    """The model's contribution to a pool: its text's vector neighbours (list "u"), a full-text list of
+    its words when `full_text_list` names one, and the items its named titles ground to (returned)."""
+    if llm is None or "llm" in off:
+        return {}
+    pool.add("u", vector_hits(store, catalog, llm.vec, depth))
+    if full_text_list and "bm25" not in off:
+        pool.add(full_text_list, text_hits(store, catalog, llm.text, depth), "_score")
+    if "ground" in off or not llm.names:
+        return {}
+    grounded = ground(llm.names, store.title_index(catalog))
+    fill(store, catalog, pool, list(grounded))
+    return grounded

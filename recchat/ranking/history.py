@@ -10,8 +10,7 @@ import numpy as np
 
 from recchat.ranking import features as F
 from recchat.ranking import model
-from recchat.ranking.candidates import Pool, fill, restrict, rrf_scores, text_hits, vector_hits
-from recchat.ranking.grounding import ground
+from recchat.ranking.candidates import Pool, add_model_text, fill, restrict, rrf_scores, text_hits, vector_hits
 from recchat.ranking.search import ModelText
 from recchat.retrieval.store import CatalogStore
 
@@ -42,13 +41,7 @@ def pool_for(store: CatalogStore, catalog: str, inp: HistoryInput, depth: int, o
     pool.add("last", vector_hits(store, catalog, h[-1], depth // 2))
     if "bm25" not in off:
         pool.add("bm25_h", text_hits(store, catalog, inp.titles_text, depth), "_score")
-    grounded: dict[str, float] = {}
-    llm = inp.llm if "llm" not in off else None
-    if llm is not None:
-        pool.add("u", vector_hits(store, catalog, llm.vec, depth))
-        if "ground" not in off and llm.names:
-            grounded = ground(llm.names, store.title_index(catalog))
-            fill(store, catalog, pool, list(grounded))
+    grounded = add_model_text(store, catalog, pool, inp.llm, off, depth)
     cf_scores = None
     if inp.cf is not None and "cf" not in off:
         top = inp.cf.similar(inp.history_ids, depth) if inp.history_ids else []

@@ -9,8 +9,7 @@ import numpy as np
 
 from recchat.ranking import features as F
 from recchat.ranking import model
-from recchat.ranking.candidates import Pool, fill, restrict, rrf_scores, text_hits, vector_hits
-from recchat.ranking.grounding import ground
+from recchat.ranking.candidates import Pool, add_model_text, fill, restrict, rrf_scores, text_hits, vector_hits
 from recchat.retrieval.store import CatalogStore
 
 
@@ -40,15 +39,7 @@ def pool_for(store: CatalogStore, catalog: str, inp: SearchInput, depth: int, of
         pool.add("t", vector_hits(store, catalog, inp.catalog_vec, depth))
     if "bm25" not in off:
         pool.add("bm25_t", text_hits(store, catalog, inp.catalog_text, depth), "_score")
-    grounded: dict[str, float] = {}
-    llm = inp.llm if "llm" not in off else None
-    if llm is not None:
-        pool.add("u", vector_hits(store, catalog, llm.vec, depth))
-        if "bm25" not in off:
-            pool.add("bm25_u", text_hits(store, catalog, llm.text, depth), "_score")
-        if "ground" not in off and llm.names:
-            grounded = ground(llm.names, store.title_index(catalog))
-            fill(store, catalog, pool, list(grounded))
+    grounded = add_model_text(store, catalog, pool, inp.llm, off, depth, full_text_list="bm25_u")
     if inp.candidates is not None:
         fill(store, catalog, pool, inp.candidates)
         restrict(pool, inp.candidates, by_vec=("q", inp.query_vec))

@@ -23,6 +23,18 @@ from training.data.features import qualities
 from training.data.rationales import search_query
 
 
+def catalog_data(name: str) -> tuple[list[Item], pd.DataFrame | None]:
+    """A built catalog's items and its interaction log (None when it has none)."""
+    from recchat.catalog.build import load_interactions, load_items
+    from recchat.core.errors import RecchatError
+
+    _, res = load_items(name)
+    try:
+        return res.items, load_interactions(name)
+    except RecchatError:
+        return res.items, None
+
+
 @dataclass
 class SearchCase:
     catalog: str

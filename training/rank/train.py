@@ -21,11 +21,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from recchat import prompts
-from recchat.catalog.build import load_interactions, load_items
 from recchat.chat.pipeline import AskRequest, run
 from recchat.core.settings import get_settings
 from recchat.catalog import prior as prior_mod
-from recchat.core.errors import BadInput, RecchatError
+from recchat.core.errors import BadInput
 from recchat.ranking import features as F
 from recchat.ranking import model as ranker_model
 from recchat.ranking.history import HistoryInput
@@ -39,7 +38,7 @@ from recchat.ranking.search import matches
 from recchat.ranking.search import pool_for as search_pool
 from recchat.retrieval.embedder import get_embedder
 from recchat.retrieval.store import get_store
-from training.rank.cases import history_cases, search_cases
+from training.rank.cases import catalog_data, history_cases, search_cases
 from training.train.runs import run_main
 
 HELD_OUT = {"games", "steam", "office"}
@@ -223,15 +222,11 @@ def main(cfg: RankConfig) -> dict:
         if not store.exists(name):
             _log(f"{name}: not built, skipped (recchat catalog build {name})")
             continue
-        _, res = load_items(name)
-        try:
-            log = load_interactions(name)
-        except RecchatError:
-            log = None
+        items, log = catalog_data(name)
         prior = prior_mod.load(name)
         counts = {}
         if "search" in cfg.tasks:
-            g = search_groups(cfg, name, res.items, log, prior)
+            g = search_groups(cfg, name, items, log, prior)
             groups["search"] += g
             counts["search"] = len(g)
         if "history" in cfg.tasks and log is not None:
