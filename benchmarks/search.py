@@ -10,7 +10,7 @@ Metrics: success@5 (an acceptable item in the top 5), precision@10, NDCG@10, lat
 
 Methods: `embedding` (vector search on the request alone), `rrf:none` (the candidates fused by
 reciprocal rank, no learned model), `app:none` (the learned ranker, no LLM), `app:CKPT` (what the app
-serves), and `app:CKPT-SIGNAL` (one signal switched off: prior, translate, bm25, ground, llm).
+serves), and `app:CKPT-SIGNAL` (one signal switched off: prior, translate, bm25, ground, llm, anchors).
 
     python benchmarks/search.py                                  # both sets, default methods
     python benchmarks/search.py --sets hand --methods app:none,app:base,app:sft,app:dpo

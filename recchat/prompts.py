@@ -263,7 +263,7 @@ _UNDERSTANDING_SHOTS = [
     ("Liked (movies)", "The Godfather; Goodfellas; Casino",
      "Scarface; The Departed; Donnie Brasco; Once Upon a Time in America", "crime, drama, gangsters, mafia"),
     ("Request (games)", "a rhythm game to play with a plastic guitar",
-     "Guitar Hero III; Rock Band; Guitar Hero: World Tour", "music, rhythm, party, band"),
+     "Guitar Hero III; DJ Hero; Guitar Hero: World Tour", "music, rhythm, party, band"),
     ("Request (anime)", "요리하는 애니 추천",
      "Food Wars! Shokugeki no Soma; Yakitate!! Japan; Sweetness and Lightning", "cooking, comedy, slice of life"),
 ]
@@ -286,15 +286,24 @@ def understanding_prompt(task: Task, domain: str, query: str = "", history: list
     return out + line + "\nTitles:"
 
 
-def split_understanding(raw: str) -> tuple[str, list[str]]:
-    """(the text to rank with: genres then titles, the titles named) from the base model's output."""
+@dataclass
+class Understanding:
+    """The base model's reading of a request: the text to rank with (genres, then titles) and the
+    titles it named."""
+
+    text: str
+    names: list[str]
+
+
+def split_understanding(raw: str) -> Understanding:
+    """Parse what the base model wrote after `Titles:`."""
     first, _, rest = raw.partition("\n")
     names = [t.strip(" .\"'") for t in re.split(r";|\s\|\s", first) if t.strip(" .\"'")]
     names = [n for n in dict.fromkeys(names) if 1 < len(n) <= 120][:8]
     m = _GENRES_LINE.search(rest)
     genres = m.group(1).strip() if m else ""
     text = "; ".join(x for x in (genres, "; ".join(names)) if x)
-    return text, names
+    return Understanding(text=text, names=names)
 
 
 def display_understanding(text: str, shown_titles: list[str], language: str) -> str:

@@ -69,5 +69,5 @@ def test_format_and_split_response_round_trip():
 
 
 def test_copies_example_catches_parroted_fewshot_answers():
-    assert prompts.copies_example("Guitar Hero III; Rock Band; Guitar Hero: World Tour; music, rhythm, party")
+    assert prompts.copies_example("Guitar Hero III; DJ Hero; Guitar Hero: World Tour; music, rhythm, party")
     assert not prompts.copies_example("ergonomic office chairs with lumbar support and adjustable arms")

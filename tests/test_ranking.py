@@ -83,7 +83,8 @@ def test_named_titles_are_grounded_to_real_items_only(tiny):
 def test_unmatched_named_titles_never_appear_as_items_or_in_the_rationale():
     from recchat import prompts
 
-    text, names = prompts.split_understanding(" Night Harbor; Totally Invented Film\nGenres: crime, thriller")
+    u = prompts.split_understanding(" Night Harbor; Totally Invented Film\nGenres: crime, thriller")
+    text, names = u.text, u.names
     assert names == ["Night Harbor", "Totally Invented Film"]
     # the pipeline passes only titles of shown items that grounding matched
     shown = prompts.display_understanding(text, ["Night Harbor"], "en")

@@ -25,7 +25,9 @@ from recchat.core.errors import BadInput, RecchatError
 from recchat.llm.generate import GenStats, stream_completion
 from recchat.llm.checkpoints import get_checkpoint
 from recchat.llm.grammar import picks_grammar, whole_picks
+from recchat.ranking import anchors as A
 from recchat.ranking.grounding import ground
+from recchat.ranking.like import score_like
 from recchat.ranking.history import HistoryInput, score_history
 from recchat.ranking.query import in_catalog_language
 from recchat.ranking.search import ModelText, SearchInput, score_search
@@ -146,11 +148,30 @@ def run(req: AskRequest) -> Iterator[Event]:
     candidates = _check_candidates(store, catalog, req.candidates)
     item_prior = prior.load(catalog) if "prior" not in off else {}
     liked = store.get(catalog, req.like_ids) if req.like_ids else []
+    # items the request is "like": left out of the answer, ranked as a history beside the search
+    refs = A.phrases(query) if task == "search" and "anchors" not in off else []
+    popularity = {i: p[0] for i, p in item_prior.items()} if item_prior else None
+    anchor_rows: list[dict] = []
+
+    def add_anchors(names: list[str]) -> list[str]:
+        """Ground the names; returns those that matched an item."""
+        matched = []
+        for name in names:
+            ids = [i for i in A.ground_phrases([name], tindex, popularity) if i not in {r["id"] for r in anchor_rows}]
+            if ids:
+                matched.append(name)
+                anchor_rows.extend(store.get(catalog, ids))
+                exclusion.ids.update(ids)
+        exclusion.franchise = A.franchise_keys([r["title"] for r in anchor_rows])
+        return matched
+
+    # the referred titles' own words would find the anchors' namesakes ("Games People Play"), not their kind
+    words = A.without(query, add_anchors(refs)) if refs else query
     if task == "search":
         user_vec = embedder.embed_queries([query])[0]
         if liked:
             user_vec = normalise(user_vec + np.mean([normalise(np.asarray(r["vector"])) for r in liked], axis=0))
-        cat_text = in_catalog_language(query, language, cat_lang)
+        cat_text = in_catalog_language(words, language, cat_lang)
         cat_vec = embedder.embed_queries([cat_text])[0] if cat_text.strip() and cat_text != query else None
         base_input = SearchInput(query=query, query_vec=user_vec, catalog_text=cat_text or query,
                                  catalog_vec=cat_vec, candidates=candidates)
@@ -167,9 +188,12 @@ def run(req: AskRequest) -> Iterator[Event]:
     fts_text = query if task == "search" else base_input.titles_text
 
     def ranked(inp) -> tuple[list[dict], dict[str, float]]:
-        score = score_search if task == "search" else score_history
-        pool, scores = score(store, catalog, inp, item_prior, depth=s.rank_depth, off=off,
-                             fts_weight=s.fts_weight, learned=learned)
+        kw = dict(depth=s.rank_depth, off=off, fts_weight=s.fts_weight, learned=learned)
+        if task == "search" and anchor_rows:
+            pool, scores = score_like(store, catalog, inp, anchor_rows, item_prior, **kw)
+        else:
+            score = score_search if task == "search" else score_history
+            pool, scores = score(store, catalog, inp, item_prior, **kw)
         return select(sorted(scores, key=lambda i: -scores[i]), pool.rows, exclusion, req.drop_terms, k), scores
 
     rows, scores = ranked(base_input)
@@ -220,8 +244,15 @@ def run(req: AskRequest) -> Iterator[Event]:
                 get_cache().put(ckey, rationale_raw)
     rationale, picks = prompts.split_response(rationale_raw)
     rationale = rationale.strip()
+    new_anchors = False
     if ckpt is not None and ckpt.prompt_style == "fewshot":
-        rationale, picks = prompts.split_understanding(rationale_raw)
+        u = prompts.split_understanding(rationale_raw)
+        rationale, picks = u.text, u.names
+        foreign = [r for r in refs if detect_language(r) != cat_lang]
+        if foreign and picks:  # "헝거게임 같은" on an English catalog: the model wrote it in English
+            before = len(anchor_rows)
+            add_anchors(A.translations(foreign, picks, embedder))
+            new_anchors = len(anchor_rows) > before
 
     # ---- the final ranking, with what the model said as features
     t_r = time.perf_counter()
@@ -235,7 +266,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         else:
             notices.append(f"{why}: items use your words alone")
     use_cf_rank = cf_model is not None and task == "recommend" and req.cf_weight != 0.0
-    if llm_text is not None or use_cf_rank:
+    if llm_text is not None or use_cf_rank or new_anchors:
         base_input.llm = llm_text
         if use_cf_rank:
             base_input.cf = cf_model
@@ -247,6 +278,10 @@ def run(req: AskRequest) -> Iterator[Event]:
                                         req.drop_terms, k, float(weight))
             rows = _cf_because(store, catalog, cf_model, rows, [r["id"] for r in hist_rows])
     retrieval_ms += (time.perf_counter() - t_r) * 1000
+    if anchor_rows:
+        names = ", ".join(r["title"] for r in anchor_rows[:3])
+        notices.append(f"{names}: 비슷한 항목을 찾았고, 원작과 같은 시리즈는 뺐어요" if language == "ko"
+                       else f"more like {names}: it and its series are left out")
     if ckpt is not None and ckpt.prompt_style == "fewshot" and rationale:
         named = ground(picks, store.title_index(catalog)) if picks else {}
         rationale = prompts.display_understanding(rationale, [r["title"] for r in rows if r["id"] in named], language)

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     # losing cases like "a wizard boy at a magic school" -> Harry Potter on books, tests/test_catalogs.py);
     # "learned": the LightGBM ranker in recchat/ranking/models (what app:* in recchat eval measures)
     ranker: str = "rrf"
-    rank_off: str = ""  # comma list of signals switched off for ablations: prior, ground, llm, translate, bm25, cf
+    rank_off: str = ""  # comma list of signals switched off for ablations: prior, ground, llm, translate, bm25, cf, anchors
     rank_depth: int = 300  # candidates each signal proposes (the learned ranker orders their union)
     max_query_chars: int = 2000  # longer pastes are truncated with a notice
     max_history_items: int = 50

@@ -56,9 +56,16 @@ def rationale_usable(rationale: str, rationale_vec: np.ndarray | None, user_vec:
 class Exclusion:
     ids: set[str] = field(default_factory=set)
     title_norms: set[str] = field(default_factory=set)
+    # normalised titles of the items a request is "like": their sequels and editions are left out too
+    franchise: set[str] = field(default_factory=set)
 
     def excludes(self, row: dict) -> bool:
-        return row["id"] in self.ids or row.get("title_norm") in self.title_norms
+        if row["id"] in self.ids or row.get("title_norm") in self.title_norms:
+            return True
+        if self.franchise:
+            padded = f" {row.get('title_norm') or ''} "
+            return any(f" {k} " in padded for k in self.franchise)
+        return False
 
 
 def resolve_history(store: CatalogStore, catalog: str, titles: list[str]) -> tuple[list[dict], list[str]]:

@@ -84,7 +84,8 @@ def model_text(cfg: RankConfig, name: str, *, query: str = "", history_ids: list
     for ev in run(req):
         if ev[0] == "token":
             raw += ev[1]
-    text, names = prompts.split_understanding(raw)
+    u = prompts.split_understanding(raw)
+    text, names = u.text, u.names
     if not text:
         return None
     vec = get_embedder().embed_queries([text])[0]

@@ -1,0 +1,42 @@
+"""A request that names items it wants more *like* ("YA dystopian books like The Hunger Games"):
+ranked as a search (what the words ask for) and as a history of its anchors (what people who liked
+them liked next), the two learned orders fused by reciprocal rank, so items that fit both lead."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recchat.ranking.candidates import Pool, fill
+from recchat.ranking.history import HistoryInput, score_history
+from recchat.ranking.search import SearchInput, score_search
+from recchat.retrieval.store import CatalogStore
+
+RRF_K = 60
+
+
+def fuse(orders: list[list[str]], k: int = RRF_K) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for order in orders:
+        for r, i in enumerate(order):
+            out[i] = out.get(i, 0.0) + 1.0 / (k + r + 1)
+    return out
+
+
+def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: list[dict], prior: dict, *,
+               depth: int = 100, off: set[str] = frozenset(), fts_weight: float = 1.0, learned: bool = True,
+               cf=None) -> tuple[Pool, dict[str, float]]:
+    """(pool, id -> score) like score_search's; `anchors` are the referred items' rows."""
+    pool, s_scores = score_search(store, catalog, inp, prior, depth=depth, off=off, fts_weight=fts_weight,
+                                  learned=learned)
+    if not anchors:
+        return pool, s_scores
+    h_inp = HistoryInput(history_vecs=np.asarray([a["vector"] for a in anchors], np.float32),
+                         history_ids=[a["id"] for a in anchors], titles_text=" ".join(a["title"] for a in anchors),
+                         llm=inp.llm, cf=cf, candidates=inp.candidates)
+    h_pool, h_scores = score_history(store, catalog, h_inp, prior, depth=depth, off=off, fts_weight=fts_weight,
+                                     learned=learned)
+    fused = fuse([sorted(s, key=lambda i: -s[i]) for s in (s_scores, h_scores)])
+    for i, r in h_pool.rows.items():
+        pool.rows.setdefault(i, r)
+    fill(store, catalog, pool, list(fused))
+    return pool, fused
