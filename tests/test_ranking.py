@@ -52,6 +52,17 @@ def test_korean_words_become_the_catalogs_words():
     assert in_catalog_language("반도체 수출", "ko", "ko") == "반도체 수출"  # same language: untouched
 
 
+def test_full_text_leaves_out_only_the_nouns_naming_the_catalogs_kind():
+    from recchat.ranking.query import full_text_words
+
+    assert full_text_words("YA dystopian books", "books") == "YA dystopian"
+    assert full_text_words("couch party games for four", "games") == "couch party for four"
+    # on an anime catalog "a game" is what the story is about
+    assert full_text_words("anime where the hero is trapped in a game", "anime") == "where the hero is trapped in a game"
+    assert full_text_words("books", "books") == "books"  # nothing else to search with: kept
+    assert full_text_words("a heist movie", "news") == "a heist movie"
+
+
 def test_korean_request_on_an_english_catalog_finds_its_english_twin(tiny):
     en = _ask(tiny, "a crime thriller movie")
     ko = _ask(tiny, "범죄 스릴러 영화 추천해줘")

@@ -192,3 +192,23 @@ def _write_split(p: Path, split: LogSplit) -> None:
     tmp = p.with_name(p.stem + ".tmp.parquet")
     split.heldout_frame().to_parquet(tmp, index=False)
     tmp.replace(p)
+
+
+def item_neighbours(catalog: str, has_log: bool):
+    """The catalog's item-kNN ("people who liked X liked Y"), trained once on first use when the catalog
+    has a log (a few seconds on the bundled catalogs, kept on disk); None without a log. "More like X"
+    requests rank with it (recchat/ranking/like.py), whatever the chat's CF toggle says."""
+    from filelock import FileLock
+
+    from recchat.cf.registry import available_cf, load_cf
+
+    if "itemknn" in available_cf(catalog):
+        return load_cf(catalog, "itemknn")
+    if not has_log:
+        return None
+    d = cf_dir(catalog)
+    d.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(d / ".train.lock")):
+        if "itemknn" not in available_cf(catalog):  # another request may have trained it meanwhile
+            train(catalog, ["itemknn"], progress=False, log=lambda _m: None)
+    return load_cf(catalog, "itemknn")

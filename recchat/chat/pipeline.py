@@ -19,6 +19,7 @@ from recchat import prompts
 from recchat.catalog import prior
 from recchat.cf import NoCFModel, cf_context, fuse, load_cf, require_best_model
 from recchat.cf.registry import read_meta
+from recchat.cf.train import item_neighbours
 from recchat.cf.context import drivers
 from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import BadInput, RecchatError
@@ -29,7 +30,7 @@ from recchat.ranking import anchors as A
 from recchat.ranking.grounding import ground
 from recchat.ranking.like import score_like
 from recchat.ranking.history import HistoryInput, score_history
-from recchat.ranking.query import in_catalog_language
+from recchat.ranking.query import full_text_words, in_catalog_language
 from recchat.ranking.search import ModelText, SearchInput, score_search
 from recchat.retrieval.rank import RRF_K, Exclusion, normalise, rationale_usable, resolve_history, select, to_rec_items
 from recchat.core.schema import Answer, Timings
@@ -173,7 +174,8 @@ def run(req: AskRequest) -> Iterator[Event]:
             user_vec = normalise(user_vec + np.mean([normalise(np.asarray(r["vector"])) for r in liked], axis=0))
         cat_text = in_catalog_language(words, language, cat_lang)
         cat_vec = embedder.embed_queries([cat_text])[0] if cat_text.strip() and cat_text != query else None
-        base_input = SearchInput(query=query, query_vec=user_vec, catalog_text=cat_text or query,
+        base_input = SearchInput(query=query, query_vec=user_vec,
+                                 catalog_text=full_text_words(cat_text or query, info.domain),
                                  catalog_vec=cat_vec, candidates=candidates)
     else:
         vecs = [np.asarray(r["vector"], np.float32) for r in hist_rows + liked]
@@ -190,7 +192,8 @@ def run(req: AskRequest) -> Iterator[Event]:
     def ranked(inp) -> tuple[list[dict], dict[str, float]]:
         kw = dict(depth=s.rank_depth, off=off, fts_weight=s.fts_weight, learned=learned)
         if task == "search" and anchor_rows:
-            pool, scores = score_like(store, catalog, inp, anchor_rows, item_prior, **kw)
+            cf = item_neighbours(catalog, info.has_interactions) if "cf" not in off else None
+            pool, scores = score_like(store, catalog, inp, anchor_rows, item_prior, cf=cf, exclusion=exclusion, **kw)
         else:
             score = score_search if task == "search" else score_history
             pool, scores = score(store, catalog, inp, item_prior, **kw)

@@ -9,6 +9,7 @@ import numpy as np
 from recchat.ranking.candidates import Pool, fill
 from recchat.ranking.history import HistoryInput, score_history
 from recchat.ranking.search import SearchInput, score_search
+from recchat.retrieval.rank import Exclusion
 from recchat.retrieval.store import CatalogStore
 
 RRF_K = 60
@@ -24,8 +25,10 @@ def fuse(orders: list[list[str]], k: int = RRF_K) -> dict[str, float]:
 
 def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: list[dict], prior: dict, *,
                depth: int = 100, off: set[str] = frozenset(), fts_weight: float = 1.0, learned: bool = True,
-               cf=None) -> tuple[Pool, dict[str, float]]:
-    """(pool, id -> score) like score_search's; `anchors` are the referred items' rows."""
+               cf=None, exclusion: Exclusion | None = None) -> tuple[Pool, dict[str, float]]:
+    """(pool, id -> score) like score_search's; `anchors` are the referred items' rows, `cf` an item-kNN
+    of the catalog's log. Items the answer leaves out (the anchors' series) are dropped from both
+    orders before they are fused, so they take no rank from the rest."""
     pool, s_scores = score_search(store, catalog, inp, prior, depth=depth, off=off, fts_weight=fts_weight,
                                   learned=learned)
     if not anchors:
@@ -35,8 +38,9 @@ def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: lis
                          llm=inp.llm, cf=cf, candidates=inp.candidates)
     h_pool, h_scores = score_history(store, catalog, h_inp, prior, depth=depth, off=off, fts_weight=fts_weight,
                                      learned=learned)
-    fused = fuse([sorted(s, key=lambda i: -s[i]) for s in (s_scores, h_scores)])
     for i, r in h_pool.rows.items():
         pool.rows.setdefault(i, r)
+    shown = (lambda i: not exclusion.excludes(pool.rows[i])) if exclusion else (lambda i: True)
+    fused = fuse([[i for i in sorted(s, key=lambda i: -s[i]) if shown(i)] for s in (s_scores, h_scores)])
     fill(store, catalog, pool, list(fused))
     return pool, fused

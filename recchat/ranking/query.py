@@ -32,6 +32,24 @@ def _korean_word(w: str) -> str | None:
     return None
 
 
+# what is asked for, in English, per catalog domain: the catalog is already of that kind, and titles
+# that say "Book" or "Game" ("The Book Thief", "Game Boy Player") are no better answers for it (the
+# Korean nouns map to ""). Only the catalog's own kind: "a game" in an anime request is content.
+_EN_KIND_NOUNS = {
+    "movies": r"movies?|films?", "books": r"books?|novels?", "games": r"video ?games?|games?",
+    "anime": r"animes?|anime series",
+}
+
+
+def full_text_words(text: str, domain: str) -> str:
+    """The words to full-text search with: the request less the nouns naming the catalog's own kind."""
+    nouns = _EN_KIND_NOUNS.get(domain)
+    if not nouns:
+        return text
+    out = " ".join(re.sub(rf"\b(?:{nouns})\b", " ", text, flags=re.I).split())
+    return out if out.strip(" ,.;:!?-") else text
+
+
 def in_catalog_language(text: str, text_language: str, catalog_language: str) -> str:
     """The request's words in the catalog's language; unchanged when the languages match or no
     mapping exists. Latin words in a Korean request ("젤다 같은 오픈월드 RPG") are kept as they are;
