@@ -102,3 +102,22 @@ def test_unmatched_named_titles_never_appear_as_items_or_in_the_rationale():
     assert "Night Harbor" in shown and "Totally Invented" not in shown
     ko = prompts.display_understanding(text, [], "ko")
     assert "범죄" in ko and "스릴러" in ko and "Invented" not in ko
+
+
+def test_a_requests_second_pass_reuses_the_first_passs_searches(tiny, monkeypatch):
+    from recchat.ranking.candidates import RequestSearches
+    from recchat.retrieval.embedder import get_embedder
+    from recchat.retrieval.store import get_store
+
+    store = get_store()
+    calls = []
+    real = store.vector_search
+    monkeypatch.setattr(store, "vector_search", lambda *a, **k: calls.append(a) or real(*a, **k))
+    searches = RequestSearches(store)
+    vec = get_embedder().embed_queries(["a crime thriller"])[0]
+    first = searches.vector_search(tiny, vec, 5)
+    again = searches.vector_search(tiny, vec.copy(), 5)
+    other = searches.vector_search(tiny, vec, 3)
+    assert again == first and len(calls) == 2  # the same question once; another k is asked
+    assert [r["title"] for r in first][0] == "Night Harbor" and len(other) == 3
+    assert searches.title_index(tiny) is store.title_index(tiny)  # the rest goes to the store

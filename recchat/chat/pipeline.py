@@ -27,6 +27,7 @@ from recchat.llm.generate import GenStats, stream_completion
 from recchat.llm.checkpoints import get_checkpoint
 from recchat.llm.grammar import picks_grammar, whole_picks
 from recchat.ranking import anchors as A
+from recchat.ranking.candidates import RequestSearches
 from recchat.ranking.grounding import ground
 from recchat.ranking.like import score_like
 from recchat.ranking.history import HistoryInput, score_history
@@ -189,14 +190,16 @@ def run(req: AskRequest) -> Iterator[Event]:
                                   candidates=candidates)
     fts_text = query if task == "search" else base_input.titles_text
 
+    searches = RequestSearches(store)  # the final pass reuses the first pass's searches
+
     def ranked(inp) -> tuple[list[dict], dict[str, float]]:
         kw = dict(depth=s.rank_depth, off=off, fts_weight=s.fts_weight, learned=learned)
         if task == "search" and anchor_rows:
             cf = item_neighbours(catalog, info.has_interactions) if "cf" not in off else None
-            pool, scores = score_like(store, catalog, inp, anchor_rows, item_prior, cf=cf, exclusion=exclusion, **kw)
+            pool, scores = score_like(searches, catalog, inp, anchor_rows, item_prior, cf=cf, exclusion=exclusion, **kw)
         else:
             score = score_search if task == "search" else score_history
-            pool, scores = score(store, catalog, inp, item_prior, **kw)
+            pool, scores = score(searches, catalog, inp, item_prior, **kw)
         return select(sorted(scores, key=lambda i: -scores[i]), pool.rows, exclusion, req.drop_terms, k), scores
 
     rows, scores = ranked(base_input)

@@ -32,6 +32,31 @@ class Pool:
         return np.asarray([self.rows[i]["vector"] for i in ids], np.float32).reshape(len(ids), -1)
 
 
+class RequestSearches:
+    """One request's searches, remembered: the final ranking pass (with the model's text) asks the
+    same vector and full-text questions as the first pass, and gets the first pass's answers back.
+    Everything else goes to the store."""
+
+    def __init__(self, store: CatalogStore):
+        self._store = store
+        self._memo: dict[tuple, list[dict]] = {}
+
+    def vector_search(self, catalog: str, vec: np.ndarray, k: int) -> list[dict]:
+        key = ("v", catalog, np.asarray(vec, np.float32).tobytes(), k)
+        if key not in self._memo:
+            self._memo[key] = self._store.vector_search(catalog, vec, k)
+        return self._memo[key]
+
+    def text_search(self, catalog: str, text: str, k: int) -> list[dict]:
+        key = ("t", catalog, text, k)
+        if key not in self._memo:
+            self._memo[key] = self._store.text_search(catalog, text, k)
+        return self._memo[key]
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+
 def restrict(pool: Pool, allowed: list[str], by_vec: tuple[str, np.ndarray] | None = None) -> None:
     """Keep only `allowed` ids (listwise ranking of given candidates), in every list; `by_vec`
     (list name, vector) re-ranks that list over ALL the candidates by cosine, so none is left unordered."""
