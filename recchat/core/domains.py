@@ -98,8 +98,8 @@ KO_QUERY_WORDS = {
     "장소": "place", "상품": "product", "제품": "product", "도구": "tool",
     # request verbs and fillers
     "추천": "", "추천해줘": "", "추천해주세요": "", "추천좀": "", "찾아줘": "", "알려줘": "", "있어": "",
-    "있나요": "", "없어": "", "보고": "", "싶어": "", "싶은데": "", "해줘": "", "좀": "", "같은": "like",
-    "비슷한": "similar", "처럼": "like", "느낌": "", "좋은": "good", "볼만한": "good", "읽을만한": "good",
+    "있나요": "", "없어": "", "보고": "", "싶어": "", "싶은데": "", "해줘": "", "좀": "", "같은": "",
+    "비슷한": "", "처럼": "", "느낌": "", "좋은": "good", "볼만한": "good", "읽을만한": "good",
     "할만한": "good", "명작": "classic masterpiece", "고전": "classic", "인기": "popular", "유명한": "famous",
     # moods and audiences
     "무서운": "scary horror", "공포": "horror", "호러": "horror", "재미있는": "fun", "재밌는": "fun",
@@ -142,4 +142,17 @@ KO_QUERY_WORDS = {
     "소년만화": "shounen", "순정만화": "shoujo romance",
     "배틀": "battle action", "메카": "mecha", "일상": "slice of life", "이세계": "isekai another world",
     "학원물": "school", "스포츠물": "sports", "힐링": "healing relaxing",
+    # moods and kinds people type, beyond the genre glossary
+    "느긋": "relaxing", "편안": "relaxing cozy", "아늑": "cozy", "평화": "peaceful", "경쟁": "competitive",
+    "눈물": "tearjerker sad", "울고": "tearjerker sad", "울": "tearjerker sad", "감성": "emotional",
+    "방대": "epic", "대작": "epic", "웅장": "epic", "대서사": "epic saga", "장편": "long epic",
+    "대전": "versus", "협력": "co-op cooperative", "온라인": "online",
+    "짧은": "short", "긴": "long", "가벼운": "light", "가볍고": "light", "무거운": "serious dark",
+    "진지한": "serious", "현실적인": "realistic", "리얼한": "realistic", "사실적인": "realistic",
+    "잔혹": "brutal violent", "소름": "creepy scary", "미스테리": "mystery", "추리소설": "mystery detective",
+    "연애소설": "romance", "로맨스": "romance", "무협": "martial arts", "좀비물": "zombie", "성장물": "coming of age",
+    "명작": "classic masterpiece", "걸작": "masterpiece", "인생작": "masterpiece", "숨은": "hidden gem",
+    "최신": "new recent", "요즘": "recent", "옛날": "old classic", "레트로": "retro",
 }
+# endings a Korean word takes in a request: "힐링할" -> 힐링, "배틀물" -> 배틀, "느긋하게" -> 느긋
+KO_ENDINGS = ("하게", "하는", "했던", "할", "한", "해", "하고", "스러운", "스럽고", "적인", "물", "류", "들")

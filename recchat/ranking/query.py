@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from recchat.core.domains import GLOSSARY, KO_QUERY_WORDS
+from recchat.core.domains import GLOSSARY, KO_ENDINGS, KO_QUERY_WORDS
 
 # Korean genre/category word -> English, the reverse of the glossary (first English word wins)
 _KO_EN: dict[str, str] = {}
@@ -15,6 +15,7 @@ for _en, _ko in GLOSSARY.items():
 _KO_EN.update({k: v for k, v in KO_QUERY_WORDS.items()})
 
 _PARTICLE = re.compile(r"(으로|에서|까지|부터|한테|처럼|같은|이랑|랑|하고|은|는|이|가|을|를|에|의|도|로|과|와|만|요)$")
+_NEGATORS = {"없이", "없는", "없고", "말고", "빼고", "아닌", "제외", "싫어", "싫은"}
 _TOKEN = re.compile(r"[가-힣]+|[A-Za-z0-9][A-Za-z0-9'\-:.]*")
 
 
@@ -24,6 +25,10 @@ def _korean_word(w: str) -> str | None:
     stripped = _PARTICLE.sub("", w)
     if stripped != w and stripped in _KO_EN:
         return _KO_EN[stripped]
+    # a known word with the ending a request gave it ("힐링할", "배틀물", "느긋하게")
+    for end in KO_ENDINGS:
+        if stripped.endswith(end) and len(stripped) - len(end) >= 2 and stripped[: -len(end)] in _KO_EN:
+            return _KO_EN[stripped[: -len(end)]]
     # compounds written without a space ("범죄스릴러", "좀비영화"): two known halves
     for i in range(2, len(w) - 1):
         a, b = w[:i], _PARTICLE.sub("", w[i:])
@@ -37,7 +42,7 @@ def _korean_word(w: str) -> str | None:
 # Korean nouns map to ""). Only the catalog's own kind: "a game" in an anime request is content.
 _EN_KIND_NOUNS = {
     "movies": r"movies?|films?", "books": r"books?|novels?", "games": r"video ?games?|games?",
-    "anime": r"animes?|anime series",
+    "anime": r"animes?|anime series|animations?|animated",
 }
 
 
@@ -60,6 +65,10 @@ def in_catalog_language(text: str, text_language: str, catalog_language: str) ->
     for tok in _TOKEN.findall(text):
         if re.match(r"[A-Za-z0-9]", tok):
             out.append(tok)
+            continue
+        if tok in _NEGATORS:  # "경쟁 없이": the word before is what the person does not want
+            if out:
+                out.pop()
             continue
         en = _korean_word(tok)
         if en:
