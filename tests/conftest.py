@@ -68,3 +68,21 @@ def empty_home(tmp_path) -> Path:
     """A fresh, empty RECCHAT_HOME for tests that build or break things."""
     _set_home(tmp_path)
     yield tmp_path
+
+
+def build_tiny_catalog(name: str, rows: list[tuple[str, str, str, int]], domain: str) -> str:
+    """A small catalog built with the real embedder and LanceDB, and a prior from the given counts:
+    rows are (id, title, description, times consumed)."""
+    import numpy as np
+    import pandas as pd
+
+    from recchat.catalog import prior
+    from recchat.core.schema import Item
+    from recchat.retrieval.embedder import get_embedder
+    from recchat.retrieval.store import get_store
+
+    items = [Item(id=i, title=t, text=f"{t} | {d}", domain=domain) for i, t, d, _ in rows]
+    get_store().build(name, items, get_embedder(), language="en", domain=domain)
+    raw = pd.DataFrame({"id": [r[0] for r in rows], "count": [float(r[3]) for r in rows], "rating": np.nan})
+    prior.save(name, prior.scores([r[0] for r in rows], raw))
+    return name

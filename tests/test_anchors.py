@@ -4,14 +4,12 @@ answer moves towards them. Hand-made inputs, expected outputs set by hand."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from recchat.core.schema import Item
 from recchat.core.textnorm import normalize_title
 from recchat.ranking.anchors import franchise_keys, ground_phrases, phrases
 from recchat.retrieval.rank import Exclusion
+from tests.conftest import build_tiny_catalog
 
 
 @pytest.mark.parametrize("query, want", [
@@ -76,15 +74,7 @@ BOOKS = [
 
 @pytest.fixture()
 def books(empty_home):
-    from recchat.catalog import prior
-    from recchat.retrieval.embedder import get_embedder
-    from recchat.retrieval.store import get_store
-
-    items = [Item(id=i, title=t, text=f"{t} | {d}", domain="books") for i, t, d, _ in BOOKS]
-    get_store().build("tinybooks", items, get_embedder(), language="en", domain="books")
-    raw = pd.DataFrame({"id": [b[0] for b in BOOKS], "count": [float(b[3]) for b in BOOKS], "rating": np.nan})
-    prior.save("tinybooks", prior.scores([b[0] for b in BOOKS], raw))
-    return "tinybooks"
+    return build_tiny_catalog("tinybooks", BOOKS, "books")
 
 
 def test_a_like_request_leaves_out_the_anchor_and_finds_its_kind(books):

@@ -3,13 +3,11 @@ through the real pipeline with the shipped learned model, checked against hand-s
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from recchat.core.schema import Item
 from recchat.ranking.grounding import ground
 from recchat.ranking.query import in_catalog_language
+from tests.conftest import build_tiny_catalog
 
 MOVIES = [
     ("1", "Night Harbor", "a crime thriller: a detective hunts a serial killer through a rainy city", 2),
@@ -25,15 +23,7 @@ MOVIES = [
 
 @pytest.fixture()
 def tiny(empty_home):
-    from recchat.catalog import prior
-    from recchat.retrieval.embedder import get_embedder
-    from recchat.retrieval.store import get_store
-
-    items = [Item(id=i, title=t, text=f"{t} | {d}", domain="movies") for i, t, d, _ in MOVIES]
-    get_store().build("tiny", items, get_embedder(), language="en", domain="movies")
-    raw = pd.DataFrame({"id": [m[0] for m in MOVIES], "count": [float(m[3]) for m in MOVIES], "rating": np.nan})
-    prior.save("tiny", prior.scores([m[0] for m in MOVIES], raw))
-    return "tiny"
+    return build_tiny_catalog("tiny", MOVIES, "movies")
 
 
 def _ask(catalog: str, query: str, **kw) -> list[str]:
