@@ -170,8 +170,15 @@ def test_books_builds_from_its_shipped_vectors_with_no_data_dir(empty_home, monk
 
     info, seeded = build_from_seed_with_no_data_dir("books", empty_home, monkeypatch)
     assert info.items == seeded == 10000 and info.has_interactions  # its ratings ship too (the prior, CF)
-    a = answer(AskRequest(query="a wizard boy at a magic school", catalog="books", use_llm=False))
-    assert any("Harry Potter" in r.title for r in a.items[:5]), [r.title for r in a.items[:5]]
+    # the shipped ratings give the prior: an author's best-known books lead
+    a = answer(AskRequest(query="Stephen King horror novels", catalog="books", use_llm=False))
+    top = [r.title for r in a.items[:5]]
+    assert {"It", "Misery"} & set(top), top
+    # and the item-kNN behind "more like X": the series is left out, other books people liked come back
+    b = answer(AskRequest(query="something like Harry Potter", catalog="books", use_llm=False, top_k=10))
+    titles = [r.title for r in b.items]
+    assert titles and not any(t.startswith("Harry Potter") for t in titles), titles
+    assert {"The Hobbit", "The Name of the Wind (The Kingkiller Chronicle, #1)"} & set(titles), titles
 
 
 def test_int8_seed_keeps_the_vectors_and_halves_the_file(empty_home, monkeypatch, tmp_path):

@@ -51,8 +51,9 @@ def test_full_text_leaves_out_only_the_nouns_naming_the_catalogs_kind():
     assert full_text_words("couch party games for four", "games") == "couch party for four"
     # on an anime catalog "a game" is what the story is about
     assert full_text_words("anime where the hero is trapped in a game", "anime") == "where the hero is trapped in a game"
-    assert full_text_words("books", "books") == "books"  # nothing else to search with: kept
+    assert full_text_words("books", "books") == ""  # nothing left to search for
     assert full_text_words("a heist movie", "news") == "a heist movie"
+    assert full_text_words("recommend something dark", "news") == "dark"  # no item is about "something"
 
 
 def test_korean_request_on_an_english_catalog_finds_its_english_twin(tiny):

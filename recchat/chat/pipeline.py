@@ -164,7 +164,8 @@ def run(req: AskRequest) -> Iterator[Event]:
                 matched.append(name)
                 anchor_rows.extend(store.get(catalog, ids))
                 exclusion.ids.update(ids)
-        exclusion.franchise = A.franchise_keys([r["title"] for r in anchor_rows])
+        # the series the person named ("Harry Potter") and the anchors' own titles
+        exclusion.franchise |= A.franchise_keys(matched + [r["title"] for r in anchor_rows])
         return matched
 
     # the referred titles' own words would find the anchors' namesakes ("Games People Play"), not their kind
@@ -176,7 +177,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         cat_text = in_catalog_language(words, language, cat_lang)
         cat_vec = embedder.embed_queries([cat_text])[0] if cat_text.strip() and cat_text != query else None
         base_input = SearchInput(query=query, query_vec=user_vec,
-                                 catalog_text=full_text_words(cat_text or query, info.domain),
+                                 catalog_text=full_text_words(cat_text, info.domain) if cat_text.strip() else "",
                                  catalog_vec=cat_vec, candidates=candidates)
     else:
         vecs = [np.asarray(r["vector"], np.float32) for r in hist_rows + liked]

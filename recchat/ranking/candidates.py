@@ -97,8 +97,17 @@ def rrf_scores(pool: Pool, grounded: dict[str, float], fts_weight: float, k: int
     return out
 
 
+def fuse(orders: list[list[str]], k: int = 60) -> dict[str, float]:
+    """Reciprocal-rank fusion of orders (ids, best first): an item high in several leads."""
+    out: dict[str, float] = {}
+    for order in orders:
+        for r, i in enumerate(order):
+            out[i] = out.get(i, 0.0) + 1.0 / (k + r + 1)
+    return out
+
+
 def add_model_text(store: CatalogStore, catalog: str, pool: Pool, llm, off: set[str], depth: int,
-                   full_text_list: str | None = None) -> dict[str, float]:
+                   full_text_list: str | None = None, prior: dict | None = None) -> dict[str, float]:
     """The model's contribution to a pool: its text's vector neighbours (list "u"), a full-text list of
     its words when `full_text_list` names one, and the items its named titles ground to (returned)."""
     if llm is None or "llm" in off:
@@ -108,6 +117,7 @@ def add_model_text(store: CatalogStore, catalog: str, pool: Pool, llm, off: set[
         pool.add(full_text_list, text_hits(store, catalog, llm.text, depth), "_score")
     if "ground" in off or not llm.names:
         return {}
-    grounded = ground(llm.names, store.title_index(catalog))
+    popularity = {i: p[0] for i, p in prior.items()} if prior else None
+    grounded = ground(llm.names, store.title_index(catalog), popularity=popularity)
     fill(store, catalog, pool, list(grounded))
     return grounded

@@ -32,8 +32,8 @@ def _vectors(inp: HistoryInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return h, mean, recent
 
 
-def pool_for(store: CatalogStore, catalog: str, inp: HistoryInput, depth: int, off: set[str]
-             ) -> tuple[Pool, dict[str, float], dict[str, float] | None]:
+def pool_for(store: CatalogStore, catalog: str, inp: HistoryInput, depth: int, off: set[str],
+             prior: dict | None = None) -> tuple[Pool, dict[str, float], dict[str, float] | None]:
     h, mean, recent = _vectors(inp)
     pool = Pool()
     pool.add("mean", vector_hits(store, catalog, mean, depth))
@@ -41,7 +41,7 @@ def pool_for(store: CatalogStore, catalog: str, inp: HistoryInput, depth: int, o
     pool.add("last", vector_hits(store, catalog, h[-1], depth // 2))
     if "bm25" not in off:
         pool.add("bm25_h", text_hits(store, catalog, inp.titles_text, depth), "_score")
-    grounded = add_model_text(store, catalog, pool, inp.llm, off, depth)
+    grounded = add_model_text(store, catalog, pool, inp.llm, off, depth, prior=prior)
     cf_scores = None
     if inp.cf is not None and "cf" not in off:
         top = inp.cf.similar(inp.history_ids, depth) if inp.history_ids else []
@@ -87,7 +87,7 @@ def featurize(pool: Pool, inp: HistoryInput, grounded: dict[str, float], cf_scor
 def score_history(store: CatalogStore, catalog: str, inp: HistoryInput, prior: dict, *, depth: int = 100,
                   off: set[str] = frozenset(), fts_weight: float = 1.0, learned: bool = True
                   ) -> tuple[Pool, dict[str, float]]:
-    pool, grounded, cf_scores = pool_for(store, catalog, inp, depth, off)
+    pool, grounded, cf_scores = pool_for(store, catalog, inp, depth, off, prior)
     scores = None
     if learned:
         ids, x = featurize(pool, inp, grounded, cf_scores, prior, off)

@@ -6,22 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from recchat.ranking.candidates import Pool, fill
+from recchat.ranking.candidates import Pool, fill, fuse
 from recchat.ranking.history import HistoryInput, score_history
 from recchat.ranking.search import SearchInput, score_search
 from recchat.retrieval.rank import Exclusion
 from recchat.retrieval.store import CatalogStore
-
-RRF_K = 60
-
-
-def fuse(orders: list[list[str]], k: int = RRF_K) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for order in orders:
-        for r, i in enumerate(order):
-            out[i] = out.get(i, 0.0) + 1.0 / (k + r + 1)
-    return out
-
 
 def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: list[dict], prior: dict, *,
                depth: int = 100, off: set[str] = frozenset(), fts_weight: float = 1.0, learned: bool = True,

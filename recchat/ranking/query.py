@@ -45,14 +45,16 @@ _EN_KIND_NOUNS = {
     "anime": r"animes?|anime series|animations?|animated",
 }
 
+# words of any request that no item is about ("Something Borrowed" is no answer to "something like X")
+_EN_FILLER = r"something|anything|recommend(?:ations?)?|suggest(?:ions?)?|please"
+
 
 def full_text_words(text: str, domain: str) -> str:
-    """The words to full-text search with: the request less the nouns naming the catalog's own kind."""
-    nouns = _EN_KIND_NOUNS.get(domain)
-    if not nouns:
-        return text
+    """The words to full-text search with: the request less the nouns naming the catalog's own kind
+    ("" when nothing else is left: the vector and the model's text carry such a request)."""
+    nouns = "|".join(x for x in (_EN_KIND_NOUNS.get(domain), _EN_FILLER) if x)
     out = " ".join(re.sub(rf"\b(?:{nouns})\b", " ", text, flags=re.I).split())
-    return out if out.strip(" ,.;:!?-") else text
+    return out if out.strip(" ,.;:!?-") else ""  # "books" alone on books: nothing to search for
 
 
 def in_catalog_language(text: str, text_language: str, catalog_language: str) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 
 from recchat.ranking import features as F
 from recchat.ranking import model
-from recchat.ranking.candidates import Pool, add_model_text, fill, restrict, rrf_scores, text_hits, vector_hits
+from recchat.ranking.candidates import Pool, add_model_text, fill, fuse, restrict, rrf_scores, text_hits, vector_hits
 from recchat.retrieval.store import CatalogStore
 
 
@@ -32,14 +32,15 @@ class SearchInput:
     candidates: list[str] | None = None
 
 
-def pool_for(store: CatalogStore, catalog: str, inp: SearchInput, depth: int, off: set[str]) -> tuple[Pool, dict]:
+def pool_for(store: CatalogStore, catalog: str, inp: SearchInput, depth: int, off: set[str],
+             prior: dict | None = None) -> tuple[Pool, dict]:
     pool = Pool()
     pool.add("q", vector_hits(store, catalog, inp.query_vec, depth))
     if "translate" not in off and inp.catalog_vec is not None:
         pool.add("t", vector_hits(store, catalog, inp.catalog_vec, depth))
     if "bm25" not in off:
         pool.add("bm25_t", text_hits(store, catalog, inp.catalog_text, depth), "_score")
-    grounded = add_model_text(store, catalog, pool, inp.llm, off, depth, full_text_list="bm25_u")
+    grounded = add_model_text(store, catalog, pool, inp.llm, off, depth, full_text_list="bm25_u", prior=prior)
     if inp.candidates is not None:
         fill(store, catalog, pool, inp.candidates)
         restrict(pool, inp.candidates, by_vec=("q", inp.query_vec))
@@ -68,14 +69,25 @@ def featurize(pool: Pool, inp: SearchInput, grounded: dict[str, float], prior: d
     return ids, F.matrix(cols, F.SEARCH, off)
 
 
+PLAUSIBLE = 50
+
+
 def score_search(store: CatalogStore, catalog: str, inp: SearchInput, prior: dict, *, depth: int = 100,
                  off: set[str] = frozenset(), fts_weight: float = 1.0, learned: bool = True
                  ) -> tuple[Pool, dict[str, float]]:
     """(pool, id -> score); the caller selects (exclusions, follow-up drops, dedupe) from it."""
-    pool, grounded = pool_for(store, catalog, inp, depth, off)
+    pool, grounded = pool_for(store, catalog, inp, depth, off, prior)
     ids, x = featurize(pool, inp, grounded, prior, off)
     s = model.score("search", x, F.SEARCH) if learned else None
     scores = dict(zip(ids, s.tolist())) if s is not None else rrf_scores(pool, grounded, fts_weight)
+    if s is not None and grounded:
+        # the titles the model knows fit, fused with the learned order: the ranker was fitted on few
+        # cases where the model named the target, so it alone gives them almost no weight
+        order = sorted(scores, key=lambda i: -scores[i])
+        plausible = set(order[:PLAUSIBLE])  # a named title the request's own signals put nowhere near is a wrong guess
+        named = sorted((i for i in grounded if i in plausible), key=lambda i: -grounded[i])
+        if named:
+            scores = fuse([order, named])
     for i in ids:  # a given candidate no list proposed still gets ranked (last), never dropped
         scores.setdefault(i, 0.0)
     # the prior and the rest may reorder items that match the request, never lift one that does not
