@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from typing import Any
 
 import gradio as gr
@@ -299,6 +300,18 @@ def build_app(access: Access | None = None) -> gr.Blocks:
     return demo
 
 
+def _warm_item_neighbours() -> None:
+    """Fit each built catalog's item-kNN now, so the first "more like X" request does not wait for it."""
+    from recchat.cf.train import item_neighbours
+    from recchat.retrieval.store import get_store
+
+    for info in get_store().list():
+        try:
+            item_neighbours(info.name, info.has_interactions)
+        except RecchatError as e:  # a catalog without a usable log: "like" requests rank without it
+            print(f"[recchat] no item-kNN for {info.name}: {e}", flush=True)
+
+
 def launch(**kw) -> None:
     from recchat.core.progress import tqdm_progress
 
@@ -306,6 +319,7 @@ def launch(**kw) -> None:
     cat.ensure_default(progress=tqdm_progress("first start: "))
     if s.build_bundled:
         cat.build_bundled_in_background()
+    threading.Thread(target=_warm_item_neighbours, daemon=True, name="item-knn").start()
     demo = build_app()
     demo.queue(max_size=s.queue_max_size, default_concurrency_limit=8)
     demo.launch(

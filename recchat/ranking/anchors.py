@@ -85,17 +85,18 @@ def translations(phrases_ko: list[str], names: list[str], embedder) -> list[str]
     return out
 
 
+def core_title(title: str) -> str:
+    """A title without its series, edition or platform: "A Game of Thrones (A Song of Ice and Fire, #1)"
+    -> "A Game of Thrones", "Minecraft - PlayStation 4" -> "Minecraft"."""
+    core = re.sub(r"\s*[\(\[].*$", "", str(title))
+    return re.split(r"\s[-–:]\s|:\s", core)[0].strip() or str(title)
+
+
 def franchise_keys(titles: list[str]) -> set[str]:
     """Normalised anchor titles with a series suffix removed ("A Game of Thrones (A Song of Ice and
     Fire, #1)" -> "game of thrones"): an item whose title contains one belongs to the franchise."""
-    out = set()
-    for t in titles:
-        core = re.sub(r"\s*[\(\[].*$", "", str(t))  # "(The Hunger Games, #1)", "[Online Game Code]"
-        core = re.split(r"\s[-–:]\s|:\s", core)[0]  # "Resident Evil 4 - PlayStation 2", "Dune: Part One"
-        key = normalize_title(core)
-        if len(key) >= 4:
-            out.add(key)
-    return out
+    keys = {normalize_title(core_title(t)) for t in titles}
+    return {k for k in keys if len(k) >= 4}
 
 
 def without(query: str, names: list[str]) -> str:
@@ -105,3 +106,4 @@ def without(query: str, names: list[str]) -> str:
         out = re.sub(r"(?:\b(?:like|similar to|such as)\s+)?" + re.escape(n) + r"(?:\s?(?:같은|처럼|비슷한))?", " ",
                      out, flags=re.I)
     return " ".join(out.split()).strip(" ,.;") or query
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from recchat.ranking.anchors import core_title
 from recchat.ranking.candidates import Pool, fill, fuse
 from recchat.ranking.history import HistoryInput, score_history
 from recchat.ranking.search import SearchInput, score_search
@@ -23,7 +24,10 @@ def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: lis
     if not anchors:
         return pool, s_scores
     h_inp = HistoryInput(history_vecs=np.asarray([a["vector"] for a in anchors], np.float32),
-                         history_ids=[a["id"] for a in anchors], titles_text=" ".join(a["title"] for a in anchors),
+                         history_ids=[a["id"] for a in anchors],
+                         # the anchors' own names, not their platform or series ("Minecraft - PlayStation 4"
+                         # would find every PlayStation 4 game)
+                         titles_text=" ".join(core_title(a["title"]) for a in anchors),
                          llm=inp.llm, cf=cf, candidates=inp.candidates)
     h_pool, h_scores = score_history(store, catalog, h_inp, prior, depth=depth, off=off, fts_weight=fts_weight,
                                      learned=learned)
