@@ -293,6 +293,7 @@ class Understanding:
 
     text: str
     names: list[str]
+    genres: str = ""
 
 
 def split_understanding(raw: str) -> Understanding:
@@ -303,12 +304,13 @@ def split_understanding(raw: str) -> Understanding:
     m = _GENRES_LINE.search(rest)
     genres = m.group(1).strip() if m else ""
     text = "; ".join(x for x in (genres, "; ".join(names)) if x)
-    return Understanding(text=text, names=names)
+    return Understanding(text=text, names=names, genres=genres)
 
 
-def display_understanding(text: str, shown_titles: list[str], language: str) -> str:
-    """What the person reads: the genres in their language, and the shown items the model named."""
-    genres = text.split(";")[0].strip() if text else ""
+def display_understanding(genres: str, shown_titles: list[str], language: str) -> str:
+    """What the person reads: the genres in their language (none when the model wrote no Genres line:
+    its titles are not genres), and the shown items the model named."""
+    genres = (genres or "").strip()
     if language == "ko":
         genres = ", ".join(GLOSSARY.get(g.strip().lower(), g.strip()) for g in genres.split(",") if g.strip())
         out = f"찾는 분위기: {genres}" if genres else ""

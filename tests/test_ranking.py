@@ -88,13 +88,15 @@ def test_unmatched_named_titles_never_appear_as_items_or_in_the_rationale():
     from recchat import prompts
 
     u = prompts.split_understanding(" Night Harbor; Totally Invented Film\nGenres: crime, thriller")
-    text, names = u.text, u.names
-    assert names == ["Night Harbor", "Totally Invented Film"]
+    assert u.names == ["Night Harbor", "Totally Invented Film"] and u.genres == "crime, thriller"
     # the pipeline passes only titles of shown items that grounding matched
-    shown = prompts.display_understanding(text, ["Night Harbor"], "en")
+    shown = prompts.display_understanding(u.genres, ["Night Harbor"], "en")
     assert "Night Harbor" in shown and "Totally Invented" not in shown
-    ko = prompts.display_understanding(text, [], "ko")
+    ko = prompts.display_understanding(u.genres, [], "ko")
     assert "범죄" in ko and "스릴러" in ko and "Invented" not in ko
+    # no Genres line: the titles it named are not shown as what fits
+    bare = prompts.split_understanding(" Harry Potter and the Sorcerer's Stone")
+    assert prompts.display_understanding(bare.genres, [], "en") == ""
 
 
 def test_a_requests_second_pass_reuses_the_first_passs_searches(tiny, monkeypatch):

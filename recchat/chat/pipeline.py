@@ -291,7 +291,7 @@ def run(req: AskRequest) -> Iterator[Event]:
                        else f"more like {names}: it and its series are left out")
     if ckpt is not None and ckpt.prompt_style == "fewshot" and rationale:
         named = ground(picks, store.title_index(catalog)) if picks else {}
-        rationale = prompts.display_understanding(rationale, [r["title"] for r in rows if r["id"] in named], language)
+        rationale = prompts.display_understanding(u.genres, [r["title"] for r in rows if r["id"] in named], language)
 
     ans = Answer(
         task=task, language=language, query=query, history=hist_titles, catalog=catalog,
