@@ -29,6 +29,7 @@ class CatalogStore(Registry, Builder, Reader):
         self._title_index: dict[str, dict[str, list[str]]] = {}
         self._checked: dict[str, float] = {}  # name -> when its registry row was last read (monotonic)
         self._memory: dict[str, tuple] = {}  # name -> (table version, unit vectors, columns): search.py
+        self._positions: dict[str, tuple] = {}  # name -> (table version, id -> row in _memory): search.py
 
 
 _stores: dict[str, CatalogStore] = {}
