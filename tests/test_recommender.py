@@ -78,8 +78,14 @@ def test_bad_inputs(home):
     assert any("only the first" in n for n in big.notices) and len(big.items) == 10
 
 
-def test_concurrent_requests_do_not_mix_streams(home):
+def test_concurrent_requests_do_not_mix_streams(home, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
+
+    from recchat.core.settings import reset_settings
+
+    # every prompt evaluated afresh, so equal requests must give equal greedy text unless streams mixed
+    monkeypatch.setenv("RECCHAT_REUSE_PROMPT_CACHE", "0")
+    reset_settings()
 
     qs = ["a scary movie set in space", "a romantic comedy in paris", "a war drama", "a heist thriller"] * 2
     with ThreadPoolExecutor(8) as ex:

@@ -41,10 +41,12 @@ class Settings(BaseSettings):
     n_ctx: int = 2048
     n_threads: int | None = None
     llm_pool_size: int = 1  # llama.cpp contexts per checkpoint; each request holds one at a time
-    # Reusing the KV cache of the previous prompt's shared prefix cuts time to first token (~0.4 s -> ~0.03 s)
-    # but evaluates the prompt in different batches, and float differences can flip greedy near-ties:
-    # off by default so the same request always gets the same rationale.
-    reuse_prompt_cache: bool = False
+    # Reusing the KV cache of the previous prompt's shared few-shot prefix cuts time to first token (1.19 s ->
+    # 0.12 s p50, end to end 1.92 s -> 0.85 s, benchmarks/latency.py on this 2-core machine) but evaluates the
+    # prompt in other batches, and float differences can flip greedy near-ties, so two identical requests may
+    # get slightly different text. On by default: a person waits less; evaluation and data generation
+    # cache generations on disk (cache=True), so their reruns stay identical. Off: RECCHAT_REUSE_PROMPT_CACHE=0.
+    reuse_prompt_cache: bool = True
 
     # retrieval
     top_k: int = 10

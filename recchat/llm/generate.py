@@ -2,9 +2,9 @@
 
 llama.cpp contexts are not thread-safe, so each checkpoint gets a small pool of contexts
 (RECCHAT_LLM_POOL_SIZE, default 1) and a request holds one for the whole stream: concurrent users
-queue instead of crashing or mixing streams. With RECCHAT_REUSE_PROMPT_CACHE=1 a context keeps the KV cache of
-its last prompt, so the shared few-shot prefix is not re-evaluated (faster first token, but greedy
-output may then differ slightly between identical requests).
+queue instead of crashing or mixing streams. A context keeps the KV cache of its last prompt, so the
+shared few-shot prefix is not re-evaluated (faster first token; greedy output may then differ slightly
+between identical requests; RECCHAT_REUSE_PROMPT_CACHE=0 evaluates every prompt afresh).
 """
 
 from __future__ import annotations
