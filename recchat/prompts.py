@@ -312,7 +312,10 @@ def display_understanding(genres: str, shown_titles: list[str], language: str) -
     its titles are not genres), and the shown items the model named."""
     genres = (genres or "").strip()
     if language == "ko":
-        genres = ", ".join(GLOSSARY.get(g.strip().lower(), g.strip()) for g in genres.split(",") if g.strip())
+        # only the genre words the glossary has in Korean: an English word left in ("home, furniture")
+        # would answer a Korean request in English
+        ko = [GLOSSARY[g.strip().lower()] for g in genres.split(",") if g.strip().lower() in GLOSSARY]
+        genres = ", ".join(dict.fromkeys(ko))
         out = f"찾는 분위기: {genres}" if genres else ""
         if shown_titles:
             out += (" — " if out else "") + "예: " + ", ".join(shown_titles[:3])

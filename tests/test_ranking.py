@@ -94,6 +94,8 @@ def test_unmatched_named_titles_never_appear_as_items_or_in_the_rationale():
     assert "Night Harbor" in shown and "Totally Invented" not in shown
     ko = prompts.display_understanding(u.genres, [], "ko")
     assert "범죄" in ko and "스릴러" in ko and "Invented" not in ko
+    # a genre word with no Korean entry is left out, not shown in English
+    assert prompts.display_understanding("crime, home furniture", [], "ko") == "찾는 분위기: 범죄"
     # no Genres line: the titles it named are not shown as what fits
     bare = prompts.split_understanding(" Harry Potter and the Sorcerer's Stone")
     assert prompts.display_understanding(bare.genres, [], "en") == ""
