@@ -49,19 +49,15 @@ REQUESTS = {
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def core_title(title: str) -> str:
-    from recchat.core.textnorm import normalize_title
-
-    core = re.sub(r"\s*[\(\[].*$", "", str(title))
-    core = re.split(r"\s[-–:]\s|:\s", core)[0]
-    return normalize_title(core)
-
-
 def named_items(rationale: str, items: list[dict]) -> list[dict]:
+    """The shown items whose title (without edition or series: recchat.ranking.anchors.core_title) the
+    rationale names."""
     from recchat.core.textnorm import normalize_title
+    from recchat.ranking.anchors import core_title
 
     text = f" {normalize_title(rationale)} "
-    return [it for it in items if len(core_title(it["title"])) >= 3 and f" {core_title(it['title'])} " in text]
+    keys = [(it, normalize_title(core_title(it["title"]))) for it in items]
+    return [it for it, key in keys if len(key) >= 3 and f" {key} " in text]
 
 
 def attributes(item_text: str) -> list[str]:

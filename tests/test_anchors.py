@@ -39,7 +39,7 @@ INDEX = {normalize_title(t): ids for t, ids in {
 
 
 def test_phrases_ground_to_the_best_known_edition():
-    pop = {"mc360": 5.0, "mcpc": 9.0}
+    pop = {"mc360": (5.0, 4.0), "mcpc": (9.0, 4.0)}  # id -> (popularity, quality), the ranking's prior
     assert ground_phrases(["The Hunger Games"], INDEX) == ["hg1"]  # the start of a series title
     assert ground_phrases(["Minecraft"], INDEX, pop) == ["mcpc"]  # the most consumed edition
     assert ground_phrases(["Zelda"], INDEX) == ["oot"]  # inside a title

@@ -152,14 +152,13 @@ def run(req: AskRequest) -> Iterator[Event]:
     liked = store.get(catalog, req.like_ids) if req.like_ids else []
     # items the request is "like": left out of the answer, ranked as a history beside the search
     refs = A.phrases(query) if task == "search" and "anchors" not in off else []
-    popularity = {i: p[0] for i, p in item_prior.items()} if item_prior else None
     anchor_rows: list[dict] = []
 
     def add_anchors(names: list[str]) -> list[str]:
         """Ground the names; returns those that matched an item."""
         matched = []
         for name in names:
-            ids = [i for i in A.ground_phrases([name], tindex, popularity) if i not in {r["id"] for r in anchor_rows}]
+            ids = [i for i in A.ground_phrases([name], tindex, item_prior) if i not in {r["id"] for r in anchor_rows}]
             if ids:
                 matched.append(name)
                 anchor_rows.extend(store.get(catalog, ids))
@@ -290,7 +289,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         notices.append(f"{names}: 비슷한 항목을 찾았고, 원작과 같은 시리즈는 뺐어요" if language == "ko"
                        else f"more like {names}: it and its series are left out")
     if ckpt is not None and ckpt.prompt_style == "fewshot" and rationale:
-        named = ground(picks, store.title_index(catalog)) if picks else {}
+        named = ground(picks, store.title_index(catalog), prior=item_prior) if picks else {}  # as the ranking grounded them
         rationale = prompts.display_understanding(u.genres, [r["title"] for r in rows if r["id"] in named], language)
 
     ans = Answer(

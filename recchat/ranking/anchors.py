@@ -1,14 +1,16 @@
 """Items a request refers to ("YA dystopian books like The Hunger Games", "마인크래프트 같은 게임"):
 found in the request's words and matched to catalog items. A Korean reference on an English catalog
 is matched through the titles the model named: the one the embedder finds closest to the Korean
-words ("헝거게임" -> "The Hunger Games", "포켓몬" -> "Pokemon Go"), when it clearly is. A person asking for things *like* X wants other things: the
-anchors and their franchise are left out of the answer, and the request is ranked as a search and as
-a history of the anchors together (recchat/ranking/like.py)."""
+words ("헝거게임" -> "The Hunger Games", "포켓몬" -> "Pokemon Go"), when it clearly is. A person
+asking for things *like* X wants other things: the anchors and their franchise are left out of the
+answer, and the request is ranked as a search and as a history of the anchors together
+(recchat/ranking/like.py)."""
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from recchat.core.textnorm import normalize_title
@@ -38,13 +40,14 @@ def phrases(query: str) -> list[str]:
     return [p for p in dict.fromkeys(out) if len(normalize_title(p)) >= 2]
 
 
-def ground_phrases(names: list[str], index: dict[str, list[str]], popularity: dict[str, float] | None = None
-                   ) -> list[str]:
+def ground_phrases(names: list[str], index: dict[str, list[str]],
+                   prior: dict[str, tuple[float, float]] | None = None) -> list[str]:
     """Catalog ids for the referred titles. A title matches exactly (normalised), else as the start
     of catalog titles ("hunger games" -> "The Hunger Games (The Hunger Games, #1)", "minecraft" ->
     "Minecraft - Xbox 360 Edition"), else inside them ("zelda"), else near-exactly (fuzzy); among the
-    matches the best-known item (most interactions in the catalog's log) is the anchor."""
-    pop = popularity or {}
+    matches the best-known item (most interactions in the catalog's log: `prior`, id -> (popularity,
+    quality)) is the anchor."""
+    pop = prior or {}
     out: list[str] = []
     for name in names:
         key = normalize_title(name)
@@ -59,7 +62,7 @@ def ground_phrases(names: list[str], index: dict[str, list[str]], popularity: di
             hit = process.extractOne(key, list(index), scorer=fuzz.ratio, score_cutoff=MIN_FUZZY)
             ids = list(index[hit[0]]) if hit else []
         if ids:
-            best = max(ids, key=lambda i: pop.get(i, 0.0))
+            best = max(ids, key=lambda i: pop.get(i, (0.0,))[0])
             if best not in out:
                 out.append(best)
     return out
@@ -67,8 +70,6 @@ def ground_phrases(names: list[str], index: dict[str, list[str]], popularity: di
 
 def translations(phrases_ko: list[str], names: list[str], embedder) -> list[str]:
     """For each Korean reference, the named title that translates it (none when no title is clearly it)."""
-    import numpy as np
-
     names = list(dict.fromkeys(names))
     if not phrases_ko or not names:
         return []

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recchat.ranking.grounding import ground
+from recchat.retrieval.rank import RRF_K, rrf
 from recchat.retrieval.store import CatalogStore
 
 
@@ -85,24 +86,12 @@ def fill(store: CatalogStore, catalog: str, pool: Pool, ids: list[str]) -> None:
         pool.rows[r["id"]] = r
 
 
-def rrf_scores(pool: Pool, grounded: dict[str, float], fts_weight: float, k: int = 60) -> dict[str, float]:
+def rrf_scores(pool: Pool, grounded: dict[str, float], fts_weight: float, k: int = RRF_K) -> dict[str, float]:
     """The fallback without a learned model: reciprocal-rank fusion of the lists (the old ranking)."""
-    out: dict[str, float] = {}
-    for name, ids in pool.lists.items():
-        w = fts_weight if name.startswith("bm25") else 1.0
-        for r, i in enumerate(ids):
-            out[i] = out.get(i, 0.0) + w / (k + r + 1)
+    names = list(pool.lists)
+    out = rrf([pool.lists[n] for n in names], [fts_weight if n.startswith("bm25") else 1.0 for n in names], k)
     for i, s in grounded.items():
         out[i] = out.get(i, 0.0) + s / (k + 1)
-    return out
-
-
-def fuse(orders: list[list[str]], k: int = 60) -> dict[str, float]:
-    """Reciprocal-rank fusion of orders (ids, best first): an item high in several leads."""
-    out: dict[str, float] = {}
-    for order in orders:
-        for r, i in enumerate(order):
-            out[i] = out.get(i, 0.0) + 1.0 / (k + r + 1)
     return out
 
 
@@ -117,7 +106,6 @@ def add_model_text(store: CatalogStore, catalog: str, pool: Pool, llm, off: set[
         pool.add(full_text_list, text_hits(store, catalog, llm.text, depth), "_score")
     if "ground" in off or not llm.names:
         return {}
-    popularity = {i: p[0] for i, p in prior.items()} if prior else None
-    grounded = ground(llm.names, store.title_index(catalog), popularity=popularity)
+    grounded = ground(llm.names, store.title_index(catalog), prior=prior)
     fill(store, catalog, pool, list(grounded))
     return grounded

@@ -26,13 +26,14 @@ def _keys(index: dict[str, list[str]]) -> list[str]:
 
 
 def ground(names: list[str], index: dict[str, list[str]], per_name: int = 3,
-           popularity: dict[str, float] | None = None) -> dict[str, float]:
+           prior: dict[str, tuple[float, float]] | None = None) -> dict[str, float]:
     """item id -> match score in (0, 1] for the named titles (best score when named twice).
     `index` is the catalog's normalised title -> ids (CatalogStore.title_index). A name matches a
     title exactly, else the start of titles ("Harry Potter" -> "Harry Potter and the Sorcerer's
     Stone (Harry Potter, #1)"; score 0.95), else fuzzily; of several matches the best-known items
-    (most interactions) are taken, so a series name grounds to its main books, not its companions."""
-    pop = popularity or {}
+    (most interactions: `prior`, id -> (popularity, quality)) are taken, so a series name grounds to
+    its main books, not its companions."""
+    pop = prior or {}
     out: dict[str, float] = {}
     keys = _keys(index)
     for name in names:
@@ -46,7 +47,7 @@ def ground(names: list[str], index: dict[str, list[str]], per_name: int = 3,
             if not hits:
                 hits = process.extract(key, keys, scorer=fuzz.WRatio, score_cutoff=FUZZY_CUTOFF, limit=per_name * 4)
         ranked = sorted(((i, float(h[1]) / 100.0) for h in hits for i in index[h[0]]),
-                        key=lambda t: (-round(t[1], 2), -pop.get(t[0], 0.0)))
+                        key=lambda t: (-round(t[1], 2), -pop.get(t[0], (0.0,))[0]))
         for item_id, score in ranked[:per_name]:  # one title, a few editions at most
             out[item_id] = max(out.get(item_id, 0.0), score)
     return out

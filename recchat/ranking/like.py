@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 
 from recchat.ranking.anchors import core_title
-from recchat.ranking.candidates import Pool, fill, fuse
+from recchat.ranking.candidates import Pool, fill
 from recchat.ranking.history import HistoryInput, score_history
 from recchat.ranking.search import SearchInput, score_search
-from recchat.retrieval.rank import Exclusion
+from recchat.retrieval.rank import Exclusion, rrf
 from recchat.retrieval.store import CatalogStore
+
 
 def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: list[dict], prior: dict, *,
                depth: int = 100, off: set[str] = frozenset(), fts_weight: float = 1.0, learned: bool = True,
@@ -34,6 +35,6 @@ def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: lis
     for i, r in h_pool.rows.items():
         pool.rows.setdefault(i, r)
     shown = (lambda i: not exclusion.excludes(pool.rows[i])) if exclusion else (lambda i: True)
-    fused = fuse([[i for i in sorted(s, key=lambda i: -s[i]) if shown(i)] for s in (s_scores, h_scores)])
+    fused = rrf([[i for i in sorted(s, key=lambda i: -s[i]) if shown(i)] for s in (s_scores, h_scores)])
     fill(store, catalog, pool, list(fused))
     return pool, fused

@@ -9,7 +9,8 @@ import numpy as np
 
 from recchat.ranking import features as F
 from recchat.ranking import model
-from recchat.ranking.candidates import Pool, add_model_text, fill, fuse, restrict, rrf_scores, text_hits, vector_hits
+from recchat.ranking.candidates import Pool, add_model_text, fill, restrict, rrf_scores, text_hits, vector_hits
+from recchat.retrieval.rank import rrf
 from recchat.retrieval.store import CatalogStore
 
 
@@ -87,7 +88,7 @@ def score_search(store: CatalogStore, catalog: str, inp: SearchInput, prior: dic
         plausible = set(order[:PLAUSIBLE])  # a named title the request's own signals put nowhere near is a wrong guess
         named = sorted((i for i in grounded if i in plausible), key=lambda i: -grounded[i])
         if named:
-            scores = fuse([order, named])
+            scores = rrf([order, named])
     for i in ids:  # a given candidate no list proposed still gets ranked (last), never dropped
         scores.setdefault(i, 0.0)
     # the prior and the rest may reorder items that match the request, never lift one that does not
