@@ -53,6 +53,8 @@ def test_ask_history_from_stdin_streams_and_prints_table(home, capsys, monkeypat
         (["ask", "x", "--checkpoint", "nope"], "unknown checkpoint 'nope'; available: base"),
         (["ask", "--history", "/no/such/file.txt"], "does not exist"),
         (["ask", "x", "--task", "dance"], "--task must be"),
+        (["catalog", "genres", "nope"], "no manifest for catalog 'nope'"),
+        (["catalog", "genres", "news-ko"], "no genre list for domain"),  # nothing written for a domain with no list
     ],
 )
 def test_bad_input_is_one_line_exit_2(home, capsys, monkeypatch, argv, message):

@@ -38,6 +38,7 @@ def test_korean_words_become_the_catalogs_words():
     assert in_catalog_language("범죄 스릴러 영화 추천해줘", "ko", "en") == "crime thriller"
     assert in_catalog_language("젤다 같은 오픈월드 RPG", "ko", "en") == "open world RPG"  # "like" would find "Like ..." titles
     assert in_catalog_language("느긋하게 힐링할 수 있는 게임", "ko", "en") == "relaxing healing relaxing"  # word + ending
+    assert in_catalog_language("SF 고전 명작", "ko", "en") == "science fiction sci-fi classic classic masterpiece"
     assert in_catalog_language("경쟁 없이 느긋한 게임", "ko", "en") == "relaxing"  # what is not wanted is dropped
     assert in_catalog_language("좀비공포", "ko", "en") == "zombie horror"  # a compound written as one word
     assert in_catalog_language("a crime thriller", "en", "en") == "a crime thriller"

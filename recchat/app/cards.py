@@ -22,13 +22,15 @@ CSS = """
 
 def meta_line(meta: dict) -> str:
     bits = []
-    for key in ("year", "genres", "tags", "authors", "author", "category", "topic", "price", "rating", "city"):
+    for key in ("year", "genres", "model_genres", "tags", "authors", "author", "category", "topic", "price",
+                "rating", "city"):
         v = meta.get(key)
         if v in (None, "", [], {}):
             continue
         if isinstance(v, list):
             v = ", ".join(str(x) for x in v[:4])
-        bits.append(f"{key}: {v}")
+        # genres the model guessed from the title (recchat/catalog/model_genres.py) say so
+        bits.append(f"{'genres (model)' if key == 'model_genres' else key}: {v}")
     return " · ".join(bits[:3])
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import UnknownCatalog
 from recchat.core.settings import get_settings
-from recchat.catalog import prior
+from recchat.catalog import model_genres, prior
 from recchat.core.progress import ProgressFn
 from recchat.retrieval.registry import CatalogInfo
 from recchat.retrieval.store import get_store
@@ -44,7 +44,11 @@ def load_items(name: str, data_dir: Path | None = None):
     m = ms[name]
     mod_name, fn_name = m.loader.split(":")
     fn = getattr(importlib.import_module(f"catalogs.loaders.{mod_name}"), fn_name)
-    return m, fn(m, data_dir if data_dir is not None else get_settings().data_dir)
+    res = fn(m, data_dir if data_dir is not None else get_settings().data_dir)
+    n = model_genres.join(res.items, model_genres.read(name))
+    if n:
+        res.notes.append(f"model-written genres joined for {n:,} items ({model_genres.genres_path(name).name})")
+    return m, res
 
 
 def seed_path(name: str, embedder_name: str) -> Path:

@@ -187,7 +187,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         user_vec = normalise(np.mean([normalise(v) for v in vecs], axis=0))
         base_input = HistoryInput(history_vecs=np.asarray(vecs, np.float32), history_ids=[r["id"] for r in hist_rows],
                                   titles_text=" ".join(r["title"] for r in hist_rows[-5:]) + " " + " ".join(unresolved),
-                                  candidates=candidates)
+                                  titles=[r["title"] for r in hist_rows] + unresolved, candidates=candidates)
     fts_text = query if task == "search" else base_input.titles_text
 
     searches = RequestSearches(store)  # the final pass reuses the first pass's searches

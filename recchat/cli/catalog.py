@@ -167,6 +167,32 @@ def show_cmd(name: str, n: int = typer.Option(5, "--n", help="sample items to sh
     out.print(t)
 
 
+@catalog_app.command("genres")
+@_one_line_errors
+def genres_cmd(name: str, limit: Optional[int] = typer.Option(None, "--limit", help="label only the first N items")):
+    """Write the genres the base model knows for a catalog's items (catalogs/data/NAME/model_genres.csv).
+
+    For catalogs whose data has no genres (games, books); the next build joins them into item text."""
+    from recchat.catalog.build import load_items
+    from recchat.catalog.model_genres import write
+    from recchat.llm.genres import RULE, VOCAB, Labeller, label_items
+
+    m, res = load_items(name)
+    if m.domain not in VOCAB:
+        raise BadInput(f"no genre list for domain {m.domain!r}; known: {', '.join(sorted(VOCAB))}")
+    todo = [it for it in res.items if not it.metadata.get("genres")][:limit]
+    lab = Labeller(m.domain)
+    t0 = time.time()
+    err.print(f"labelling {len(todo):,} items of {name} ({m.domain})")
+    got = label_items(lab, ((it.id, it.title, ", ".join(it.metadata.get("authors", [])[:1])) for it in todo), RULE,
+                      progress=lambda k: err.print(f"  {k:,}/{len(todo):,} ({time.time() - t0:.0f} s)"))
+    lab.close()
+    p = write(name, [(i, g.genres, g.confidence) for i, g in got if g.genres])
+    n = sum(1 for _, g in got if g.genres)
+    out.print(f"{n:,} of {len(todo):,} items got genres ({time.time() - t0:.0f} s): {escape(str(p))}; "
+              f"rebuild with `recchat catalog build {escape(name)}`", highlight=False)
+
+
 @catalog_app.command("remove")
 @_one_line_errors
 def remove_cmd(name: str):

@@ -30,6 +30,14 @@ GLOSSARY = {
     "parody": "패러디", "space": "우주", "demons": "악마", "martial arts": "무술", "dementia": "난해한 전개",
     "psychological": "심리극", "police": "경찰", "game": "게임", "samurai": "사무라이", "vampire": "뱀파이어",
     "cars": "자동차", "harem": "하렘",
+    # game and book genres (the model-written ones of recchat/llm/genres.py among them)
+    "shooter": "슈팅", "fighting": "격투", "puzzle": "퍼즐", "platformer": "플랫포머", "strategy": "전략",
+    "simulation": "시뮬레이션", "party": "파티", "rpg": "RPG", "role-playing": "롤플레잉", "sandbox": "샌드박스",
+    "stealth": "잠입", "rhythm": "리듬", "survival horror": "서바이벌 호러", "science fiction": "SF",
+    "young adult": "청소년", "classics": "고전", "literary fiction": "순문학", "biography": "전기",
+    "memoir": "회고록", "self-help": "자기계발", "nonfiction": "논픽션", "humor": "유머", "poetry": "시",
+    "dystopian": "디스토피아", "historical fiction": "역사 소설", "philosophy": "철학", "religion": "종교",
+    "business": "경영",
     # anime types
     "tv": "TV 시리즈", "ova": "OVA", "movie": "극장판", "special": "스페셜", "ona": "웹 애니메이션",
     # news (MIND categories)
@@ -64,11 +72,6 @@ GLOSSARY = {
 }
 KO_TOPIC_EN = {"IT과학": "IT and science", "경제": "economy", "사회": "society", "생활문화": "life and culture",
                "세계": "world", "스포츠": "sports", "정치": "politics"}
-
-NOUN = {
-    "movies": ("movie", "영화"), "books": ("book", "책"), "anime": ("anime", "애니메이션"),
-    "news": ("news story", "뉴스 기사"), "poi": ("place", "장소"), "e-commerce": ("product", "상품"),
-}
 
 
 # catalog -> mix domain (a manifest's `domain` is descriptive, e.g. "industrial and scientific")

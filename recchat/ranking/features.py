@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from recchat.retrieval.rank import terms
+
 SEARCH = ("cos_q", "cos_q_gap", "cos_t", "cos_t_gap", "cos_u", "cos_u_gap", "bm25_t", "bm25_u", "ground",
-          "pop", "quality", "rank_q", "rank_t", "rank_bm25")
+          "pop", "quality", "rank_q", "rank_t", "rank_bm25", "words_desc", "words_title")
 HISTORY = ("cos_mean", "cos_mean_gap", "cos_recent", "cos_last", "cos_max", "bm25_h", "cos_u", "cos_u_gap",
-           "ground", "pop", "quality", "cf", "cf_rank", "rank_mean", "rank_bm25")
+           "ground", "pop", "quality", "cf", "cf_rank", "rank_mean", "rank_bm25", "words_h")
 
 # A candidate whose best cosine is this far below the best candidate's, with no full-text hit and not
 # named by the model, does not match the request: no prior may lift it above one that does
@@ -29,7 +31,7 @@ SIGNALS = {
     "ground": ("ground",),
     "llm": ("cos_u", "cos_u_gap", "bm25_u", "ground"),
     "translate": ("cos_t", "cos_t_gap", "rank_t"),
-    "bm25": ("bm25_t", "bm25_u", "rank_bm25", "bm25_h"),
+    "bm25": ("bm25_t", "bm25_u", "rank_bm25", "bm25_h", "words_desc", "words_title", "words_h"),
     "cf": ("cf", "cf_rank"),
 }
 
@@ -66,6 +68,43 @@ def scaled(ids: list[str], scores: dict[str, float] | None) -> np.ndarray:
         return np.full(len(ids), np.nan, np.float32)
     top = max(scores.values(), default=0.0) or 1.0
     return np.array([scores.get(i, 0.0) / top for i in ids], np.float32)
+
+
+def _words(text: str) -> set[str]:
+    # a plural matches its singular ("soldiers" / "Soldier"); crude, but the same on both sides
+    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in terms(text)}
+
+
+def word_overlap(request: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(share of the request's words in each candidate's text outside its title, share found only in
+    its title). Full-text scores do not tell the two apart, and a title that shares a word with the
+    request ("Crying Freeman" for "an anime that will make me cry", "Small Soldiers" for a WWII combat
+    movie) is much weaker evidence than genres, tags or authors that do."""
+    want = _words(request)
+    if not want:
+        nan = np.full(len(rows), np.nan, np.float32)
+        return nan, nan.copy()
+    desc, title = np.zeros(len(rows), np.float32), np.zeros(len(rows), np.float32)
+    for k, r in enumerate(rows):
+        t = _words(r.get("title") or "")
+        text = r.get("text") or ""
+        rest = text.replace(r.get("title") or "", " ", 1) if r.get("title") else text
+        d = _words(rest)
+        desc[k] = len(want & d) / len(want)
+        title[k] = len((want & t) - d) / len(want)
+    return desc, title
+
+
+def title_overlap(history_titles: list[str], rows: list[dict]) -> np.ndarray:
+    """Share of each candidate's title words found in the history's titles: the same series, author
+    or platform ("Halo 4 - Xbox 360" after "Halo 3 - Xbox 360"), over the whole history, where the
+    full-text list sees only the last few titles and only its top hits."""
+    seen = set().union(*(_words(t) for t in history_titles)) if history_titles else set()
+    out = np.zeros(len(rows), np.float32)
+    for k, r in enumerate(rows):
+        w = _words(r.get("title") or "")
+        out[k] = len(w & seen) / len(w) if w else 0.0
+    return out
 
 
 def recency_weights(n: int, decay: float = 0.7) -> np.ndarray:

@@ -57,6 +57,10 @@ def full_text_words(text: str, domain: str) -> str:
     return out if out.strip(" ,.;:!?-") else ""  # "books" alone on books: nothing to search for
 
 
+# Latin abbreviations Korean requests use where English catalogs spell the word out ("SF 고전")
+_LATIN_IN_KOREAN = {"sf": "science fiction sci-fi"}
+
+
 def in_catalog_language(text: str, text_language: str, catalog_language: str) -> str:
     """The request's words in the catalog's language; unchanged when the languages match or no
     mapping exists. Latin words in a Korean request ("젤다 같은 오픈월드 RPG") are kept as they are;
@@ -66,7 +70,7 @@ def in_catalog_language(text: str, text_language: str, catalog_language: str) ->
     out: list[str] = []
     for tok in _TOKEN.findall(text):
         if re.match(r"[A-Za-z0-9]", tok):
-            out.append(tok)
+            out.append(_LATIN_IN_KOREAN.get(tok.lower(), tok))
             continue
         if tok in _NEGATORS:  # "경쟁 없이": the word before is what the person does not want
             if out:

@@ -56,6 +56,7 @@ def featurize(pool: Pool, inp: SearchInput, grounded: dict[str, float], prior: d
     llm = inp.llm if "llm" not in off else None
     cos_u = F.cosines(mat, llm.vec if llm else None)
     pop, quality = F.prior_columns(ids, prior)
+    words_desc, words_title = F.word_overlap(inp.catalog_text, [pool.rows[i] for i in ids])
     cols = {
         "cos_q": cos_q, "cos_q_gap": F.gap(cos_q), "cos_t": cos_t, "cos_t_gap": F.gap(cos_t),
         "cos_u": cos_u, "cos_u_gap": F.gap(cos_u),
@@ -66,6 +67,7 @@ def featurize(pool: Pool, inp: SearchInput, grounded: dict[str, float], prior: d
         "rank_q": F.rank_feature(ids, pool.lists.get("q")),
         "rank_t": F.rank_feature(ids, pool.lists.get("t", pool.lists.get("q"))),
         "rank_bm25": F.rank_feature(ids, pool.lists.get("bm25_t")),
+        "words_desc": words_desc, "words_title": words_title,
     }
     return ids, F.matrix(cols, F.SEARCH, off)
 

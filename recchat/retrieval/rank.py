@@ -106,7 +106,7 @@ _STOP = set(
 )
 
 
-def _terms(text: str) -> set[str]:
+def terms(text: str) -> set[str]:
     # numbers are no evidence: a pasted "Finding Nemo (2003)" made every 2003 item "match: 2003"
     return {w for w in re.findall(r"[\w']+", text.lower()) if len(w) >= 3 and w not in _STOP and not w.isdigit()}
 
@@ -124,7 +124,7 @@ def evidence_for(row: dict, query_terms: set[str], limit: int = 140) -> str:
 
 
 def to_rec_items(rows: list[dict], scores: dict[str, float], query_text: str, k: int) -> list[RecItem]:
-    terms = _terms(query_text)
+    wanted = terms(query_text)
     out = []
     for r in rows[:k]:
         try:
@@ -132,7 +132,7 @@ def to_rec_items(rows: list[dict], scores: dict[str, float], query_text: str, k:
         except (TypeError, ValueError):
             meta = {}
         out.append(RecItem(id=r["id"], title=r["title"], score=round(float(scores.get(r["id"], 0.0)), 6),
-                           evidence=evidence_for(r, terms), metadata=meta))
+                           evidence=evidence_for(r, wanted), metadata=meta))
     return out
 
 

@@ -80,7 +80,8 @@ def model_text(cfg: RankConfig, name: str, *, query: str = "", history_ids: list
     generates nothing twice), made into the ranking's ModelText exactly as the pipeline does."""
     raw = ""
     req = AskRequest(query=query, history_ids=history_ids, catalog=name, checkpoint=cfg.llm_checkpoint,
-                     task="search" if query else "recommend", cache=True, seed=cfg.seed, top_k=1)
+                     task="search" if query else "recommend", cache=True, seed=cfg.seed, top_k=1,
+                     ranker="rrf")  # only the model's text is used: the ranker being retrained may not fit the features
     for ev in run(req):
         if ev[0] == "token":
             raw += ev[1]
@@ -137,6 +138,7 @@ def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndar
         inp = HistoryInput(history_vecs=np.asarray([r["vector"] for r in rows], np.float32),
                            history_ids=[r["id"] for r in rows],
                            titles_text=" ".join(r["title"] for r in rows[-5:]),
+                           titles=[r["title"] for r in rows],
                            cf=cf if rng.random() < cfg.cf_share else None)
         if rng.random() < cfg.llm_share:
             inp.llm = model_text(cfg, name, history_ids=inp.history_ids,

@@ -1,0 +1,51 @@
+"""Model-written genres joined into items whose data has none (games, books).
+
+`recchat catalog genres NAME` writes catalogs/data/NAME/model_genres.csv (id, genres, confidence) with
+the base model (recchat/llm/genres.py, gated on movies and anime by benchmarks/genres.py); a build
+joins it: the genres go into the item's text (what full-text search and the embedder see, so "a
+racing game" finds Gran Turismo) and into `model_genres` in its metadata, which the cards show as the
+model's guess. Without the file an item keeps the text its data has.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from recchat.core.schema import Item
+
+
+def genres_path(name: str) -> Path:
+    from catalogs.manifest import BUNDLED
+
+    return BUNDLED / name / "model_genres.csv"
+
+
+def read(name: str) -> dict[str, list[str]]:
+    p = genres_path(name)
+    if not p.exists():
+        return {}
+    df = pd.read_csv(p, dtype={"id": str, "genres": str}).dropna(subset=["genres"])
+    return {i: [g for g in gs.split("|") if g] for i, gs in zip(df["id"], df["genres"])}
+
+
+def join(items: list[Item], genres: dict[str, list[str]]) -> int:
+    """Add each item's model genres to its text and metadata in place; how many items got some."""
+    n = 0
+    for it in items:
+        gs = genres.get(it.id)
+        if not gs or it.metadata.get("genres"):  # the data's own genres win
+            continue
+        it.text = f"{it.text} | genres: {', '.join(gs)}"
+        it.metadata["model_genres"] = gs
+        n += 1
+    return n
+
+
+def write(name: str, rows: list[tuple[str, list[str], float]]) -> Path:
+    p = genres_path(name)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"id": [r[0] for r in rows], "genres": ["|".join(r[1]) for r in rows],
+                  "confidence": [round(r[2], 3) for r in rows]}).to_csv(p, index=False)
+    return p
