@@ -66,11 +66,3 @@ def test_word_overlap_tells_a_title_match_from_a_genre_match():
     assert title.tolist() == pytest.approx([0.5, 0.0, 0.0])  # "Soldiers" in the title only
     nan_desc, _ = F.word_overlap("the a of", rows)  # no content words: the feature does not apply
     assert np.isnan(nan_desc).all()
-
-
-def test_title_overlap_counts_the_candidates_title_words_seen_in_the_history():
-    rows = [{"title": "Halo 4 - Xbox 360"}, {"title": "Mario Kart 8 - Wii U"}, {"title": "Halo"}]
-    got = F.title_overlap(["Halo 3 - Xbox 360", "Gears of War - Xbox 360"], rows)
-    # words: {halo, xbox} / {mario, kart, wii} / {halo} (numbers and 2-letter words do not count)
-    assert got.tolist() == pytest.approx([1.0, 0.0, 1.0])
-    assert F.title_overlap([], rows).tolist() == [0.0, 0.0, 0.0]

@@ -36,6 +36,9 @@ def test_rationale_gate():
     ok, why = rationale_usable("a gritty war documentary about submarines", np.array([0.0, 1.0]), u, 0.75)
     assert not ok and "off-topic" in why
     assert not rationale_usable("", None, u, 0.75)[0]
+    # a second view of the request (its words in the catalog's language) can vouch for the text
+    assert rationale_usable("a gritty war documentary about submarines", np.array([0.0, 1.0]),
+                            [u, np.array([0.1, 0.9])], 0.75)[0]
 
 
 TITLES = [
@@ -89,10 +92,10 @@ def test_rank_candidates_only_and_drop_terms(tiny):
 
 
 def test_evidence_names_shared_words_not_years():
-    from recchat.retrieval.rank import _terms, evidence_for
+    from recchat.retrieval.rank import terms, evidence_for
 
-    terms = _terms("Finding Nemo (2003), Toy Story (1995): animated adventures")
-    assert terms == {"finding", "nemo", "toy", "story", "animated", "adventures"}
+    wanted = terms("Finding Nemo (2003), Toy Story (1995): animated adventures")
+    assert wanted == {"finding", "nemo", "toy", "story", "animated", "adventures"}
     row = {"text": "Brother Bear (2003) | genres: Animation, Adventure | tags: animated, bears"}
-    assert evidence_for(row, terms) == "matches: animated"
-    assert evidence_for({"text": "Elf (2003) | genres: Comedy"}, terms) == "Elf (2003) | genres: Comedy"
+    assert evidence_for(row, wanted) == "matches: animated"
+    assert evidence_for({"text": "Elf (2003) | genres: Comedy"}, wanted) == "Elf (2003) | genres: Comedy"

@@ -187,7 +187,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         user_vec = normalise(np.mean([normalise(v) for v in vecs], axis=0))
         base_input = HistoryInput(history_vecs=np.asarray(vecs, np.float32), history_ids=[r["id"] for r in hist_rows],
                                   titles_text=" ".join(r["title"] for r in hist_rows[-5:]) + " " + " ".join(unresolved),
-                                  titles=[r["title"] for r in hist_rows] + unresolved, candidates=candidates)
+                                  candidates=candidates)
     fts_text = query if task == "search" else base_input.titles_text
 
     searches = RequestSearches(store)  # the final pass reuses the first pass's searches
@@ -266,11 +266,14 @@ def run(req: AskRequest) -> Iterator[Event]:
     llm_text = None
     if rationale:
         r_vec = embedder.embed_queries([rationale])[0]
-        used, why = rationale_usable(rationale, r_vec, user_vec, s.min_rationale_similarity)
+        cat_vec = getattr(base_input, "catalog_vec", None)  # the request in the catalog's language
+        used, why = rationale_usable(rationale, r_vec, [user_vec] + ([cat_vec] if cat_vec is not None else []),
+                                     s.min_rationale_similarity)
         if used:
             llm_text = ModelText(text=rationale, vec=r_vec, names=picks)
         else:
-            notices.append(f"{why}: items use your words alone")
+            notices.append(f"모델의 해석이 요청과 맞지 않아 요청의 단어로만 찾았어요 ({why})" if language == "ko"
+                           else f"the model's reading did not fit the request, so the items come from your words alone ({why})")
     use_cf_rank = cf_model is not None and task == "recommend" and req.cf_weight != 0.0
     if llm_text is not None or use_cf_rank or new_anchors:
         base_input.llm = llm_text

@@ -20,7 +20,6 @@ class HistoryInput:
     history_vecs: np.ndarray  # (n, dim), oldest first: resolved items, then unresolved names embedded
     history_ids: list[str]
     titles_text: str  # the history's titles, for full-text search
-    titles: list[str] | None = None  # every history title (title-word overlap); None: titles_text
     llm: ModelText | None = None
     cf: object | None = None  # a recchat.cf model, or None
     candidates: list[str] | None = None
@@ -81,8 +80,6 @@ def featurize(pool: Pool, inp: HistoryInput, grounded: dict[str, float], cf_scor
         "cf_rank": F.rank_feature(ids, pool.lists.get("cf")) if cf_scores is not None else nan,
         "rank_mean": F.rank_feature(ids, pool.lists.get("mean")),
         "rank_bm25": F.rank_feature(ids, pool.lists.get("bm25_h")),
-        "words_h": F.title_overlap(inp.titles if inp.titles is not None else [inp.titles_text],
-                                   [pool.rows[i] for i in ids]),
     }
     return ids, F.matrix(cols, F.HISTORY, off)
 

@@ -38,15 +38,19 @@ def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = 
     return out
 
 
-def rationale_usable(rationale: str, rationale_vec: np.ndarray | None, user_vec: np.ndarray,
+def rationale_usable(rationale: str, rationale_vec: np.ndarray | None, user_vec: np.ndarray | list[np.ndarray],
                      min_similarity: float) -> tuple[bool, str]:
+    """Whether the model's text may steer the ranking: on topic for the request (`user_vec`, or several
+    vectors of it: the best counts, so a Korean request is also compared through its words in the
+    catalog's language, where the embedder's cross-language cosines are too compressed to judge)."""
     if not rationale.strip() or rationale_vec is None:
         return False, "no rationale"
     if len(rationale.split()) < 3 and not re.search(r"[\uac00-\ud7a3]{4,}", rationale):
         return False, "rationale too short"
     if is_degenerate(rationale):
         return False, "rationale repeats itself"
-    sim = float(normalise(user_vec) @ normalise(rationale_vec))
+    anchors = user_vec if isinstance(user_vec, list) else [user_vec]
+    sim = max(float(normalise(v) @ normalise(rationale_vec)) for v in anchors)
     if sim < min_similarity:
         return False, f"rationale off-topic (similarity {sim:.2f})"
     return True, ""

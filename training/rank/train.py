@@ -138,7 +138,6 @@ def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndar
         inp = HistoryInput(history_vecs=np.asarray([r["vector"] for r in rows], np.float32),
                            history_ids=[r["id"] for r in rows],
                            titles_text=" ".join(r["title"] for r in rows[-5:]),
-                           titles=[r["title"] for r in rows],
                            cf=cf if rng.random() < cfg.cf_share else None)
         if rng.random() < cfg.llm_share:
             inp.llm = model_text(cfg, name, history_ids=inp.history_ids,
