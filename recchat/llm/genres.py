@@ -89,7 +89,6 @@ class Labeller:
     """Scores items of one domain with a llama.cpp context of the given checkpoint."""
 
     def __init__(self, domain: str, checkpoint: str = "base"):
-        global llama_cpp
         import llama_cpp
 
         from recchat.llm.checkpoints import get_checkpoint
@@ -104,6 +103,7 @@ class Labeller:
         if len(set(self.token_ids.tolist())) != len(self.words):
             raise ValueError(f"genre words of {domain!r} share first tokens: {self.words}")
         self.n_vocab = self.llm.n_vocab()
+        self._logits_ith = llama_cpp.llama_get_logits_ith
         self.prefix = self.llm.tokenize(header(domain).encode(), add_bos=True, special=False)
         self.llm.reset()
         self.llm.eval(self.prefix)
@@ -115,7 +115,7 @@ class Labeller:
         toks = self.llm.tokenize(line.encode(), add_bos=False, special=False)
         self.llm.eval(toks)
         # without logits_all, llama-cpp-python keeps no scores: read the last position's logits
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm._ctx.ctx, -1),
+        logits = np.ctypeslib.as_array(self._logits_ith(self.llm._ctx.ctx, -1),
                                        shape=(self.n_vocab,)).astype(np.float64)
         p = np.exp(logits - logits.max())
         p /= p.sum()
