@@ -48,11 +48,19 @@ def test_join_adds_text_and_metadata_but_never_overrides_the_datas_genres():
     items = [Item(id="1", title="Gran Turismo 6", text="Gran Turismo 6"),
              Item(id="2", title="Heat", text="Heat | genres: Crime", metadata={"genres": ["Crime"]}),
              Item(id="3", title="Unknown", text="Unknown")]
-    n = model_genres.join(items, {"1": ["racing"], "2": ["comedy"]})
+    n = model_genres.join(items, {"1": ["racing"], "2": ["comedy"]}, embed=True)
     assert n == 1
     assert items[0].text == "Gran Turismo 6 | genres: racing" and items[0].metadata["model_genres"] == ["racing"]
+    assert items[0].embed_text is None  # the embedder reads the text, genres included
     assert items[1].text == "Heat | genres: Crime" and "model_genres" not in items[1].metadata
     assert items[2].text == "Unknown"
+
+
+def test_join_can_keep_the_guesses_out_of_what_the_embedder_reads():
+    items = [Item(id="1", title="Gran Turismo 6", text="Gran Turismo 6")]
+    model_genres.join(items, {"1": ["racing"]}, embed=False)
+    assert items[0].text == "Gran Turismo 6 | genres: racing"  # full text and cards still have them
+    assert items[0].embed_text == "Gran Turismo 6"
 
 
 def test_every_domain_list_has_distinct_first_tokens():

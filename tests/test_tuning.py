@@ -133,6 +133,30 @@ def test_sft_trains_saves_plots_and_resumes(tiny, sft_run):
     assert tr2.state.global_step == 6
 
 
+def test_a_landed_chunk_continues_on_the_rows_it_has_not_reached(tiny, sft_run, tmp_path):
+    """Chunk 1 lands (bf16 PEFT weights + run.json beside the GGUF); chunk 2 starts from those weights
+    on the rows after the ones chunk 1 read, and its record counts both chunks."""
+    import torch
+    from safetensors.torch import load_file
+
+    from training.export.adapter import keep_peft
+    from training.train import sft
+
+    out, _ = sft_run
+    landed = keep_peft(out, tmp_path / "peft")
+    w = load_file(str(landed / "adapter_model.safetensors"))
+    assert w and all(v.dtype == torch.bfloat16 for v in w.values())
+    first = json.loads((landed / "run.json").read_text())
+    assert first["examples_seen"] % 8 == 0 and first["examples_seen"] > 0  # whole passes over the 8 rows
+    tr = sft.main(_sft_cfg(tiny, tmp_path / "chunk2", 1, init_adapter=str(landed)))
+    assert tr.state.global_step == 1  # a fresh optimiser over the landed weights, not a resume
+    # whole passes seen: chunk 2 reads all 8 again, in the same seeded order
+    rec = json.loads((tmp_path / "chunk2" / "run.json").read_text())
+    assert rec["examples_seen"] == first["examples_seen"] + 4 and rec["chunks"] == 2
+    assert rec["training_time_s"] >= first["training_time_s"]
+    assert rec["train_rows"] == 8
+
+
 def test_sft_bad_dataset_path_is_one_line(tiny, capsys):
     from training.train import sft
     from training.train.runs import run_main

@@ -17,6 +17,19 @@ def test_choose_best_worst_and_ties():
     assert choose([2, 9]) == (0, 1)
 
 
+def test_app_rank_is_the_true_items_place_in_the_apps_answer():
+    from recchat.core.schema import Answer, RecItem
+    from training.data.pairs import app_rank, choose
+
+    def answer(ids):
+        return Answer.model_construct(items=[RecItem(id=i, title=i, score=1.0) for i in ids])
+
+    ranks = [app_rank(answer(["a", "t", "b"]), "t", 3), app_rank(answer(["t"]), "t", 3),
+             app_rank(answer(["a", "b"]), "t", 3), app_rank(None, "t", 3)]
+    assert ranks == [2, 1, 4, 4]  # absent: top_k + 1
+    assert choose(ranks) == (1, 2)  # best = the answer that put it first; worst = the first that missed it
+
+
 def test_split_chat_prompt_round_trip():
     from training.data.pairs import split_chat_prompt
 

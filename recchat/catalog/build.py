@@ -86,10 +86,13 @@ def save_seed(name: str, int8: bool = False) -> Path:
 
     store = get_store()
     emb = get_embedder()
-    tbl = store.table(name).to_arrow().select(["text", "vector"])
+    tbl = store.table(name).to_arrow().select(["id", "text", "vector"])
     from recchat.retrieval.build import arrow_vectors, text_key
 
-    keys = np.array([text_key(t) for t in tbl.column("text").to_pylist()])
+    # keyed by what the embedder read (Item.embed_text where the loader set one), as the build looks them up
+    embedded = {it.id: it.embed_text for it in load_items(name)[1].items if it.embed_text}
+    keys = np.array([text_key(embedded.get(i) or t) for i, t in zip(tbl.column("id").to_pylist(),
+                                                                      tbl.column("text").to_pylist())])
     vecs = arrow_vectors(tbl)
     p = seed_path(name, emb.name)
     if int8:

@@ -2,9 +2,11 @@
 
 `recchat catalog genres NAME` writes catalogs/data/NAME/model_genres.csv (id, genres, confidence) with
 the base model (recchat/llm/genres.py, gated on movies and anime by benchmarks/genres.py); a build
-joins it: the genres go into the item's text (what full-text search and the embedder see, so "a
-racing game" finds Gran Turismo) and into `model_genres` in its metadata, which the cards show as the
-model's guess. Without the file an item keeps the text its data has.
+joins it: the genres go into the item's text (what full-text search sees, so "a racing game" finds
+Gran Turismo) and into `model_genres` in its metadata, which the cards show as the model's guess. The
+embedder keeps reading the data's own text (`Item.embed_text`): a guess shared by thousands of items
+("action") made unrelated items look alike (benchmarks/results/model_genres_embed.json, decided on
+books). Without the file an item keeps the text its data has.
 """
 
 from __future__ import annotations
@@ -30,13 +32,20 @@ def read(name: str) -> dict[str, list[str]]:
     return {i: [g for g in gs.split("|") if g] for i, gs in zip(df["id"], df["genres"])}
 
 
-def join(items: list[Item], genres: dict[str, list[str]]) -> int:
-    """Add each item's model genres to its text and metadata in place; how many items got some."""
+def join(items: list[Item], genres: dict[str, list[str]], embed: bool | None = None) -> int:
+    """Add each item's model genres to its text and metadata in place; how many items got some.
+    `embed` false keeps them out of what the embedder reads (RECCHAT_MODEL_GENRES_EMBED)."""
+    if embed is None:
+        from recchat.core.settings import get_settings
+
+        embed = get_settings().model_genres_embed
     n = 0
     for it in items:
         gs = genres.get(it.id)
         if not gs or it.metadata.get("genres"):  # the data's own genres win
             continue
+        if not embed:
+            it.embed_text = it.text
         it.text = f"{it.text} | genres: {', '.join(gs)}"
         it.metadata["model_genres"] = gs
         n += 1

@@ -251,7 +251,7 @@ def run(req: AskRequest) -> Iterator[Event]:
     rationale, picks = prompts.split_response(rationale_raw)
     rationale = rationale.strip()
     new_anchors = False
-    if ckpt is not None and ckpt.prompt_style == "fewshot":
+    if ckpt is not None and prompts.reads_request(ckpt.prompt_style):
         u = prompts.split_understanding(rationale_raw)
         rationale, picks = u.text, u.names
         foreign = [r for r in refs if detect_language(r) != cat_lang]
@@ -291,7 +291,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         names = ", ".join(r["title"] for r in anchor_rows[:3])
         notices.append(f"{names}: 비슷한 항목을 찾았고, 원작과 같은 시리즈는 뺐어요" if language == "ko"
                        else f"more like {names}: it and its series are left out")
-    if ckpt is not None and ckpt.prompt_style == "fewshot" and rationale:
+    if ckpt is not None and prompts.reads_request(ckpt.prompt_style) and rationale:
         named = ground(picks, store.title_index(catalog), prior=item_prior) if picks else {}  # as the ranking grounded them
         rationale = prompts.display_understanding(u.genres, [r["title"] for r in rows if r["id"] in named], language)
 

@@ -10,11 +10,13 @@ Task = Literal["search", "recommend"]
 
 
 class Item(BaseModel):
-    """One catalog item, whatever the source. `text` is what gets embedded."""
+    """One catalog item, whatever the source. `text` is what full-text search and the cards read;
+    the embedder reads `embed_text` when set (text without the model's guessed genres), else `text`."""
 
     id: str
     title: str
     text: str
+    embed_text: str | None = None
     language: str = "en"
     domain: str = "generic"
     metadata: dict[str, Any] = Field(default_factory=dict)

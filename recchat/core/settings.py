@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # "rrf": reciprocal-rank fusion of every signal's candidates, the ranking before it
     ranker: str = "learned"
     rank_off: str = ""  # comma list of signals switched off for ablations: prior, ground, llm, translate, bm25, cf, anchors
+    # the model's guessed genres (catalogs/data/NAME/model_genres.csv) go into the full text and cards; into
+    # the embedded text too only with RECCHAT_MODEL_GENRES_EMBED=1 (it made books' histories worse and their
+    # search no better: benchmarks/results/model_genres_embed.json)
+    model_genres_embed: bool = False
     rank_depth: int = 300  # candidates each signal proposes (the learned ranker orders their union)
     max_query_chars: int = 2000  # longer pastes are truncated with a notice
     max_history_items: int = 50

@@ -33,7 +33,7 @@ class Checkpoint(BaseModel):
     name: str
     path: str  # GGUF file, or "base" for the packaged model
     adapter: str | None = None
-    prompt_style: Literal["fewshot", "chat"] = "chat"
+    prompt_style: Literal["fewshot", "chat", "understand"] = "chat"
     description: str = ""
 
     def model_path(self) -> Path:
@@ -107,13 +107,26 @@ def base_gguf_path() -> Path:
     return target
 
 
+def shipped_style(name: str) -> str:
+    """The prompt style a shipped adapter was trained for, as its export recorded it (the role its
+    rows taught: `understand` or `chat`); adapters exported before styles were recorded are `chat`."""
+    import json
+
+    p = CHECKPOINTS_DIR / name / "export.json"
+    try:
+        style = json.loads(p.read_text()).get("prompt_style", "chat")
+    except (OSError, ValueError):
+        return "chat"
+    return style if style in ("chat", "understand") else "chat"
+
+
 def _builtin() -> list[Checkpoint]:
     return [
         Checkpoint(name="base", path=BASE, prompt_style="fewshot",
                    description="Gemma 3 270M base (Q4_K_M), few-shot prompted; not instruction-tuned"),
-        Checkpoint(name="sft", path=BASE, adapter="sft/adapter.gguf", prompt_style="chat",
+        Checkpoint(name="sft", path=BASE, adapter="sft/adapter.gguf", prompt_style=shipped_style("sft"),
                    description="LoRA adapter from SFT on recchat's instruction data"),
-        Checkpoint(name="dpo", path=BASE, adapter="dpo/adapter.gguf", prompt_style="chat",
+        Checkpoint(name="dpo", path=BASE, adapter="dpo/adapter.gguf", prompt_style=shipped_style("dpo"),
                    description="LoRA adapter from DPO (best/worst of five) on top of SFT"),
     ]
 

@@ -130,7 +130,7 @@ class Builder:
         if not items:
             raise ValueError(f"catalog {name!r} has no items")
         # embedding runs outside the lock: the cache is keyed by text, so concurrent builds share it
-        vectors = self.embed_with_cache(embedder, [it.text for it in items], progress, seed=seed)
+        vectors = self.embed_with_cache(embedder, [it.embed_text or it.text for it in items], progress, seed=seed)
         rows = pa.table(
             {
                 "id": pa.array([it.id for it in items], pa.string()),

@@ -30,7 +30,9 @@ METHOD_MIX = {
 # Bump when the code that builds a row changes, so old finished rows are not reused.
 ROWS_VERSION = 3
 
-TASKS = ("recommend_direct", "recommend_listwise", "search_direct", "search_listwise")
+TASKS = ("recommend_direct", "recommend_listwise", "search_direct", "search_listwise",
+         # the reader's role (recchat.prompts.understanding_line): titles and genres in the catalog's language
+         "recommend_understand", "search_understand")
 
 
 
@@ -68,7 +70,8 @@ class DataConfig:
     domain_of: str = field(default_factory=lambda: dict(DEFAULT_DOMAIN_OF),
                            metadata={"help": "catalog -> mix domain (YAML mapping or a=b,c=d)"})
     mix: str = field(default_factory=lambda: dict(METHOD_MIX), metadata={"help": "domain -> weight"})
-    task_mix: str = field(default_factory=lambda: {t: 1.0 for t in TASKS}, metadata={"help": "task -> weight"})
+    task_mix: str = field(default_factory=lambda: {t: 1.0 for t in TASKS if not t.endswith("_understand")},
+                          metadata={"help": "task -> weight (the reader's *_understand tasks: data_understand.yaml)"})
     ko_share: float = field(default=0.3, metadata={"help": "share of Korean rows for English catalogs"})
     max_items_per_catalog: int = field(default=0, metadata={"help": "0 = all; small for smoke builds"})
     history_min: int = 3
@@ -133,6 +136,10 @@ class DataConfig:
         if self.writer == "template":
             d["llm_rows"] = 0
         d["rows_version"] = ROWS_VERSION
+        from recchat import prompts  # a changed prompt text must not reuse rows written with the old one
+
+        d["prompts"] = hashlib.sha1(json.dumps([prompts.SYSTEM, prompts.UNDERSTAND_SYSTEM, sorted(map(str, prompts._INSTR.items()))],
+                                               ensure_ascii=False).encode()).hexdigest()[:12]
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 

@@ -158,7 +158,7 @@ def qualities(item: Item, domain: str) -> Qualities:
     creators: list[str] = []
     keywords: list[str] = []
     place = None
-    for k in ("genres", "genre", "categories"):
+    for k in ("genres", "genre", "categories", "model_genres"):  # model_genres: the base model's guess where data has none
         genres += _as_list(m.get(k))
     if m.get("category"):  # MIND: category + subcategory
         genres.append(str(m["category"]))

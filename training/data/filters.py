@@ -153,7 +153,7 @@ def apply_filters(rows: list[dict], tokens, cfg, guard: HeldOutGuard | None) -> 
             rep.scores.append(score)
             if not cfg.min_response_tokens <= len(toks) <= cfg.max_response_tokens:
                 rule = "length"
-            elif detect_language(rationale) != r["language"]:
+            elif detect_language(rationale) != (r.get("answer_language") or r["language"]):
                 rule = "language"
             elif score >= cfg.score_threshold:
                 rule = "score"

@@ -23,13 +23,16 @@ the instruction is rebuilt with recchat.prompts, the response is the rationale p
 
 Usage:
     python -m training.data.pairs judge --catalog movies --users 300 --checkpoint sft --out runs/pairs/judge.jsonl
+    python -m training.data.pairs judge --task search --catalog anime --users 200 --checkpoint sft --out runs/pairs/search.jsonl
     python -m training.data.pairs labels  --src RECCHAT_HOME/labels.jsonl --out runs/pairs/label.jsonl
     python -m training.data.pairs feedback --out runs/pairs/feedback.jsonl     # reads RECCHAT_HOME/feedback.jsonl
 
 The judge (grounded in retrieval): for a user whose true next item is known, sample five answers
-(temperature > 0, five seeds) with the checkpoint, run each through the runtime's HyDE retrieval
-(recchat.chat.pipeline), and rank the true item over the whole catalog under each answer's HyDE query
-vector (exact, so ties are rare); best = highest rank, worst = lowest, ties (all equal ranks) skipped. Generations are cached (RECCHAT_HOME/cache), so a rerun or resume
+(temperature > 0, five seeds) with the checkpoint, run each through the runtime (recchat.chat.pipeline),
+and rank the true item: for a reader checkpoint (prompt style `understand`, titles and genres) by its
+place in the app's own answer, the learned ranking with that text as features; for a `chat`
+checkpoint over the whole catalog under each answer's HyDE query vector (exact, so ties are rare);
+best = highest rank, worst = lowest, ties (all equal ranks) skipped. Generations are cached (RECCHAT_HOME/cache), so a rerun or resume
 is instant and users already in the output file are skipped.
 """
 
@@ -264,13 +267,25 @@ def sample_answers(history_ids: list[str], catalog: str, checkpoint: str, n: int
     return out
 
 
+def app_rank(ans, target_id: str, top_k: int) -> int:
+    """1-based rank of the true item in the app's own answer (its learned ranking with the model's
+    text as features); top_k + 1 when the answer does not hold it."""
+    ids = [it.id for it in ans.items] if ans is not None else []
+    return ids.index(target_id) + 1 if target_id in ids else top_k + 1
+
+
 def judge_user(user: str, history_ids: list[str], target_id: str, catalog: str, checkpoint: str, n: int = 5,
                temperature: float = 0.9, max_tokens: int = 96, top_k: int = 100) -> dict | None:
+    """A pair for one user. A reader checkpoint (prompt style `understand`) is judged by the app's real
+    ranking of the true item under each sampled answer; a `chat` checkpoint by the HyDE rank."""
     from recchat import prompts
+    from recchat.llm.checkpoints import get_checkpoint
     from recchat.retrieval.store import get_store
 
+    reader = prompts.reads_request(get_checkpoint(checkpoint).prompt_style)
     samples = sample_answers(history_ids, catalog, checkpoint, n, temperature, max_tokens, top_k)
-    ranks = [hyde_rank(raw, history_ids, target_id, catalog) for raw, _ in samples]
+    ranks = [app_rank(ans, target_id, top_k) if reader else hyde_rank(raw, history_ids, target_id, catalog)
+             for raw, ans in samples]
     pick = choose(ranks)
     if pick is None:
         return None
@@ -281,8 +296,13 @@ def judge_user(user: str, history_ids: list[str], target_id: str, catalog: str, 
     titles = [r["title"] for r in get_store().get(catalog, history_ids)]
     by_id = {r["id"]: r["title"] for r in get_store().get(catalog, history_ids)}
     titles = [by_id[i] for i in history_ids if i in by_id] or titles
-    instr = prompts.build_instruction("recommend", ans.language, history=titles)
-    return make_pair(f"{catalog}:{user}", prompts.system_prompt(ans.language), instr, samples[b][0], samples[w][0],
+    if reader:
+        system = prompts.UNDERSTAND_SYSTEM
+        instr = prompts.understanding_line("recommend", get_store().info(catalog).domain, history=titles)
+    else:
+        system = prompts.system_prompt(ans.language)
+        instr = prompts.build_instruction("recommend", ans.language, history=titles)
+    return make_pair(f"{catalog}:{user}", system, instr, samples[b][0], samples[w][0],
                      "judge", catalog=catalog, user=user, target=target_id, ranks=ranks, checkpoint=checkpoint)
 
 
@@ -329,6 +349,69 @@ def run_judge(catalog: str, n_users: int, checkpoint: str, out: Path, n: int = 5
     return {"users": len(users), "pairs_new": made, "ties_new": ties, "pairs_total": len(_jsonl(out)), "out": str(out)}
 
 
+def judge_request(case_id: str, query: str, language: str, target_id: str, catalog: str, checkpoint: str,
+                  n: int = 5, temperature: float = 0.9, max_tokens: int = 96, top_k: int = 100) -> dict | None:
+    """A pair for one search request whose wanted item is known: five sampled readings from a reader
+    checkpoint, each ranked by where the app's own answer puts that item."""
+    from recchat import prompts
+    from recchat.chat.pipeline import AskRequest, run
+    from recchat.retrieval.store import get_store
+
+    samples, ranks = [], []
+    for s in range(n):
+        req = AskRequest(query=query, catalog=catalog, checkpoint=checkpoint, temperature=temperature, seed=s,
+                         max_tokens=max_tokens, top_k=top_k, task="search", cache=True)
+        raw, ans = "", None
+        for ev in run(req):
+            if ev[0] == "token":
+                raw += ev[1]
+            elif ev[0] == "answer":
+                ans = ev[1]
+        samples.append(raw)
+        ranks.append(app_rank(ans, target_id, top_k))
+    pick = choose(ranks)
+    if pick is None or samples[pick[0]].strip() == samples[pick[1]].strip():
+        return None
+    b, w = pick
+    instr = prompts.understanding_line("search", get_store().info(catalog).domain, query=query)
+    return make_pair(case_id, prompts.UNDERSTAND_SYSTEM, instr, samples[b], samples[w], "judge", catalog=catalog,
+                     query=query, language=language, target=target_id, ranks=ranks, checkpoint=checkpoint)
+
+
+def run_search_judge(catalog: str, n_cases: int, checkpoint: str, out: Path, n: int = 5, temperature: float = 0.9,
+                     max_tokens: int = 96, seed: int = 7) -> dict:
+    """Pairs from generated search requests (training/rank/cases.py, half in Korean on an English
+    catalog; seed 7: neither the ranker's training seed nor the search benchmark's). Resumable."""
+    from tqdm.auto import tqdm
+
+    from recchat.llm.checkpoints import get_checkpoint
+    from recchat.prompts import reads_request
+    from training.rank.cases import catalog_data, search_cases
+
+    if not reads_request(get_checkpoint(checkpoint).prompt_style):
+        raise BadInput(f"search pairs are judged for a reader checkpoint (prompt style understand); {checkpoint!r} is not")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = {p["prompt_id"] for p in _jsonl(out)}
+    skipped_path = out.with_suffix(".ties.txt")
+    done |= set(skipped_path.read_text().split()) if skipped_path.exists() else set()
+    items, log = catalog_data(catalog)
+    cases = search_cases(catalog, items, log, n_cases, 0.5, seed)
+    made = ties = 0
+    for k, c in enumerate(tqdm(cases, desc=f"judge search {catalog}")):
+        pid = f"{catalog}:search:{seed}:{k}"
+        if pid in done:
+            continue
+        pair = judge_request(pid, c.query, c.language, c.target, catalog, checkpoint, n, temperature, max_tokens)
+        if pair is None:
+            ties += 1
+            with open(skipped_path, "a") as f:
+                f.write(pid + "\n")
+        else:
+            write_pairs([pair], out, append=True)
+            made += 1
+    return {"cases": len(cases), "pairs_new": made, "ties_new": ties, "pairs_total": len(_jsonl(out)), "out": str(out)}
+
+
 def main(argv: list[str] | None = None) -> int:
     from recchat.core.settings import get_settings
 
@@ -336,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     j = sub.add_parser("judge", help="best/worst of five by the true next item's HyDE rank")
     j.add_argument("--catalog", default="movies")
+    j.add_argument("--task", choices=("recommend", "search"), default="recommend",
+                   help="search: generated requests (a reader checkpoint only)")
     j.add_argument("--users", type=int, default=300)
     j.add_argument("--checkpoint", default="sft")
     j.add_argument("--samples", type=int, default=5)
@@ -354,7 +439,12 @@ def main(argv: list[str] | None = None) -> int:
         if a.cmd == "judge":
             if a.temperature <= 0:
                 raise BadInput("the judge needs --temperature > 0, or the five answers are the same")
-            res = run_judge(a.catalog, a.users, a.checkpoint, Path(a.out), a.samples, a.temperature, a.max_tokens, a.seed)
+            if a.task == "search":
+                res = run_search_judge(a.catalog, a.users, a.checkpoint, Path(a.out), a.samples, a.temperature,
+                                       a.max_tokens, a.seed or 7)
+            else:
+                res = run_judge(a.catalog, a.users, a.checkpoint, Path(a.out), a.samples, a.temperature, a.max_tokens,
+                                a.seed)
         else:
             home = get_settings().home
             src = Path(a.src) if a.src else home / ("labels.jsonl" if a.cmd == "labels" else "feedback.jsonl")

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from recchat.prompts import cf_line
-from recchat.prompts import build_instruction, format_response, system_prompt
+from recchat import prompts
+from recchat.prompts import build_instruction, cf_line, format_response, system_prompt
 from recchat.core.schema import Item
 from recchat.core.textnorm import normalize_title
 
@@ -47,10 +47,13 @@ class CatalogData:
     pool: list[str]  # eligible item ids, loader order
     seqs: dict[str, list[str]] = field(default_factory=dict)  # user -> positive items, oldest first
     by_feature: dict[str, list[str]] = field(default_factory=dict)
+    by_creator: dict[str, list[str]] = field(default_factory=dict)  # lower-cased author/director -> items
     excluded: Counter = field(default_factory=Counter)
     fingerprint: str = ""  # hash of the items and logs the rows are built from
     _quals: dict[str, Qualities] = field(default_factory=dict)
+    _famous: dict[str, list[str]] = field(default_factory=dict)
 
+    fame: dict[str, float] = field(default_factory=dict)  # id -> how well known and liked, in [0, 1.25]
     common: set[str] = field(default_factory=set)  # terms most of the catalog shares: they tell nothing
     _cf: dict | None = None  # half -> item-kNN (training/cf_rows.py), fitted on first use
 
@@ -58,6 +61,18 @@ class CatalogData:
         if self._cf is None:
             self._cf = cf_rows.fit_halves(self.seqs)
         return self._cf
+
+    def idf(self, term: str) -> float:
+        import math
+
+        return math.log((1 + len(self.pool)) / (1 + len(self.by_feature.get(term) or self.by_creator.get(term, []))))
+
+    def famous_with(self, term: str, n: int = 300) -> list[str]:
+        """The n best-known items carrying a genre/theme term."""
+        if term not in self._famous:
+            ids = self.by_feature.get(term) or self.by_creator.get(term, [])
+            self._famous[term] = sorted(ids, key=lambda i: -self.fame.get(i, 0.0))[:n]
+        return self._famous[term]
 
     def q(self, item_id: str) -> Qualities:
         if item_id not in self._quals:
@@ -126,10 +141,28 @@ def load_catalog(name: str, domain: str, held_out_titles: set[str], cfg: DataCon
     for iid in pool:
         df.update(qualities(items[iid], domain).feature_set())
     cd.common = {t for t, c in df.items() if c > 0.5 * len(pool) and len(pool) >= 20}
+    cd.fame = _fame(m, res, pool)
     for iid in pool:
         for f in cd.q(iid).feature_set():
             cd.by_feature.setdefault(f, []).append(iid)
+        for c in cd.q(iid).creators:
+            cd.by_creator.setdefault(c.lower(), []).append(iid)
     return cd
+
+
+def _fame(m, res, pool: list[str]) -> dict[str, float]:
+    """The app's prior (recchat.catalog.prior: log counts without each user's last item, else the
+    manifest's metadata), as popularity + a quarter of quality; 0 where unknown."""
+    from recchat.catalog import prior
+
+    if res.interactions is not None and len(res.interactions):
+        raw = prior.from_log(res.interactions)
+    elif m.prior:
+        raw = prior.from_metadata(res.items, m.prior.get("count"), m.prior.get("rating"))
+    else:
+        return {}
+    t = prior.scores(pool, raw).fillna({"pop": 0.0, "quality": 0.0})
+    return dict(zip(t["id"], t["pop"] + 0.25 * t["quality"]))
 
 
 # --------------------------------------------------------------------------- the mix
@@ -337,7 +370,80 @@ def _grounding_terms(q: Qualities, lang: str, shared: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def famous_fits(cd: CatalogData, terms: list[str], exclude: set[str], k: int, era: int | None = None) -> list[str]:
+    """The k best-known items that carry most of `terms` (genres/themes): what a knowledgeable reader
+    would name for them (of the decade `era` when the request names one). Score: the idf-weighted share
+    of the terms an item has + its fame, so a famous item with two of three terms beats an obscure one
+    with all three only when it is much better known."""
+    terms = list(dict.fromkeys(t.lower() for t in terms))
+    if not terms:
+        return []
+    w = {t: cd.idf(t) for t in terms}  # a rare term ("mecha") says more than a common one ("drama")
+    hits: Counter = Counter()
+    for t in terms:
+        for iid in cd.famous_with(t):
+            if iid not in exclude and (era is None or cd.q(iid).era == era):
+                hits[iid] += w[t]
+    total = sum(w.values())
+    return sorted(hits, key=lambda i: (-(hits[i] / total + cd.fame.get(i, 0.0)), i))[:k]
+
+
+def build_understand_row(spec: dict, cats: dict[str, CatalogData]) -> dict:
+    """The reader's row: a request (any language) or a history -> the best-known fitting titles and the
+    genres, in the catalog's language. Search: the request is written from the target's qualities and
+    the titles are the best-known items with them (the target among them only when it is one: an
+    obscure item cannot be learnt from a genre). History: the true next item first, then the
+    best-known items sharing what the history and the next item have in common."""
+    cd = cats[spec["catalog"]]
+    rng = _rng(spec["row_id"])
+    lang, cat_lang = spec["language"], cd.language
+    task = spec["task"].split("_")[0]
+    title = lambda i: cd.items[i].title  # noqa: E731
+    target = spec["target"]
+    q = cd.q(target)
+    if task == "search":
+        query = R.search_query(_scrub(q, [title(target)]), lang, rng)
+        # what the request asks for: the target's terms it names (as written in its language)
+        asked = [t for t in (*q.genres, *q.themes, *q.creators) if (w := term_in(t, lang)) and w.lower() in query.lower()]
+        asked = list(dict.fromkeys(asked)) or q.genres[:2]
+        era = q.era if q.era and str(q.era) in query else None
+        titles = [title(i) for i in famous_fits(cd, [t.lower() for t in asked], set(), 3, era=era)]
+        genres = R._terms(asked, cat_lang, 5)  # no title keywords: on thin data they are the title's own words
+        hist_titles: list[str] = []
+    else:
+        query = ""
+        hist = spec["history"]
+        profile: Counter = Counter()
+        for h in hist:
+            profile.update(cd.q(h).feature_set())
+        order = [x.lower() for x in (*q.genres, *q.themes)]
+        shared = sorted((t for t in q.feature_set() if profile[t]),
+                        key=lambda t: (-profile[t] * cd.idf(t), order.index(t)))
+        fits = famous_fits(cd, shared[:4] or [t for t, _ in profile.most_common(3)], set(hist) | {target}, 2)
+        titles = [title(target)] + [title(i) for i in fits]
+        display = {t.lower(): t for t in (*q.genres, *q.themes)}
+        genres = R._terms([display[t] for t in shared], cat_lang, 5) or R._terms([*q.genres, *q.themes], cat_lang, 3)
+        genres += [c for c in q.creators[:1] if any(c in cd.q(h).creators for h in hist)]  # an author they keep reading
+        hist_titles = [title(h) for h in hist]
+    response = prompts.understanding_answer(titles, genres) if titles and genres else ""
+    return {
+        "row_id": spec["row_id"], "query_writer": "template" if query else "", "llm_query_reject": "",
+        "llm_rationale_reject": "",
+        "system": prompts.UNDERSTAND_SYSTEM,
+        "instruction": prompts.understanding_line(task, cd.kind, query=query, history=hist_titles),
+        "response": response,
+        "rationale": response,
+        "answer_language": cat_lang,
+        "query": query, "task": spec["task"], "domain": cd.domain, "catalog": cd.name, "language": lang,
+        "writer": "template", "user": spec["user"], "target_id": target,
+        "source_ids": list(spec["history"]), "candidate_ids": [], "cf_ids": [],
+        "group": f"{cd.name}/user/{spec['user']}" if task == "recommend" else f"{cd.name}/item/{target}",
+    }
+
+
 def build_row(spec: dict, cats: dict[str, CatalogData], writer=None, score_threshold: float = 15.0) -> dict:
+    if spec["task"].endswith("_understand"):
+        return build_understand_row(spec, cats)
     cd = cats[spec["catalog"]]
     rng = _rng(spec["row_id"])
     lang = spec["language"]

@@ -109,7 +109,7 @@ def verify(cfg: ExportConfig, exported: Path) -> dict:
     """Greedy tokens: PyTorch (base + adapter) vs llama.cpp (exported), on cfg.verify_prompts prompts."""
     peft_model = load_peft(cfg)
     tok = tm.load_tokenizer(cfg.base_model, cfg.model_cache_dir)
-    plist = tm.check_prompts(cfg.verify_prompts, "chat")
+    plist = tm.check_prompts(cfg.verify_prompts, trained_style(cfg))
     if cfg.mode == "lora":
         lp_prompt, lp = tm.greedy_llamacpp(str(base_gguf(cfg)), plist, cfg.verify_max_new_tokens,
                                            lora_path=str(exported), n_ctx=cfg.n_ctx)
@@ -120,6 +120,38 @@ def verify(cfg: ExportConfig, exported: Path) -> dict:
     res["teacher_forced"] = tm.teacher_forced_agreement(peft_model, lp_prompt, lp)
     res["examples"] = [{"torch": tok.decode(a), "llama.cpp": tok.decode(b)} for a, b in zip(pt[:3], lp[:3])]
     return res
+
+
+def keep_peft(adapter_dir: Path, dst: Path) -> Path:
+    """The PEFT adapter beside the GGUF, in bf16 (half the bytes; LoRA weights lose nothing that
+    matters), with its run.json: the next SFT chunk continues from it (`--init_adapter`) on a new
+    machine, where runs/ is gone."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    weights = load_file(str(adapter_dir / "adapter_model.safetensors"))
+    save_file({k: v.to(torch.bfloat16).contiguous() for k, v in weights.items()}, str(tmp / "adapter_model.safetensors"))
+    for name in ("adapter_config.json", "run.json"):
+        if (adapter_dir / name).exists():
+            shutil.copy(adapter_dir / name, tmp / name)
+    shutil.rmtree(dst, ignore_errors=True)
+    tmp.replace(dst)
+    return dst
+
+
+def trained_style(cfg: ExportConfig) -> str:
+    """The prompt style the adapter was trained for (its run.json; a DPO run inherits its SFT's)."""
+    rp = Path(cfg.adapter_dir) / "run.json"
+    run = json.loads(rp.read_text()) if rp.exists() else {}
+    if run.get("prompt_style"):
+        return run["prompt_style"]
+    sft = run.get("sft_adapter")
+    if sft and (Path(sft) / "run.json").exists():
+        return json.loads((Path(sft) / "run.json").read_text()).get("prompt_style", "chat")
+    return "chat"
 
 
 def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str:
@@ -136,6 +168,9 @@ def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str
         f"A LoRA adapter over Gemma 3 270M (Q4_K_M, the packaged base) for recchat's chat prompts; "
         f"{'DPO (best/worst of five) on top of the SFT adapter' if run.get('kind') == 'dpo' else 'supervised fine-tuning on recchat instruction data'}.",
         "Load: `recchat ask --checkpoint " + cfg.name + "` (llama.cpp `lora_path` over the base GGUF).",
+        f"- prompt style: {trained_style(cfg)}"
+        + (" (the request reader: titles and genres in the catalog's language, recchat.prompts.understanding_line)"
+           if trained_style(cfg) == "understand" else " (rationale, then picks: recchat.prompts.build_instruction)"),
         "",
         "## Data",
     ]
@@ -200,7 +235,9 @@ def main(cfg: ExportConfig) -> dict:
         write_text_atomic(d / "README.md", model_card(cfg, exported, agreement))
         if (Path(cfg.adapter_dir) / "loss.png").exists():
             shutil.copy(Path(cfg.adapter_dir) / "loss.png", d / "loss.png")
-        write_text_atomic(d / "export.json", json.dumps({"config": asdict(cfg), "agreement": agreement,
+        keep_peft(Path(cfg.adapter_dir), d / "peft")
+        write_text_atomic(d / "export.json", json.dumps({"config": asdict(cfg), "prompt_style": trained_style(cfg),
+                                                        "agreement": agreement,
                                                         "gguf": gguf_io.describe(exported)}, indent=2, ensure_ascii=False))
     return {"out": str(exported), "agreement": agreement}
 

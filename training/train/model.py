@@ -167,6 +167,15 @@ CHECK_PROMPTS = [
 ]
 
 
+def rows_style(systems) -> str:
+    """The prompt style training rows teach: `understand` when every row is the reader's
+    (recchat.prompts.UNDERSTAND_SYSTEM), else `chat`; the export records it for the registry."""
+    from recchat import prompts
+
+    systems = set(systems)
+    return "understand" if systems and systems == {prompts.UNDERSTAND_SYSTEM} else "chat"
+
+
 def check_prompts(n: int, style: str = "chat") -> list[str]:
     """n prompts in the runtime's own format (cycled from a fixed list)."""
     from recchat import prompts
@@ -175,7 +184,7 @@ def check_prompts(n: int, style: str = "chat") -> list[str]:
     for i in range(n):
         task, lang, x = CHECK_PROMPTS[i % len(CHECK_PROMPTS)]
         q, h = (x, None) if task == "search" else ("", x)
-        out.append(prompts.build_prompt(style, task, lang, query=q, history=h)[0])
+        out.append(prompts.build_prompt(style, task, lang, query=q, history=h, domain="movies")[0])
     return out
 
 

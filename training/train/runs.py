@@ -156,13 +156,14 @@ def examples_seen(trainer) -> int:
                * max(1, a.world_size))
 
 
-def training_time(out: Path, extra: dict) -> float:
+def training_time(out: Path, extra: dict, key: str = "training_time_s") -> float:
     """Seconds of training over all chunks: a run resumed from a checkpoint adds this chunk's wall
-    time to what the previous chunk's run.json recorded (a chunk killed before its end is not counted)."""
+    time to what the previous chunk's run.json recorded under `key` (a chunk killed before its end is
+    not counted)."""
     wall = float(extra.get("wall_s") or 0.0)
     if extra.get("resumed_from") and out.exists():
         try:
-            return round(float(json.loads(out.read_text()).get("training_time_s") or 0.0) + wall, 1)
+            return round(float(json.loads(out.read_text()).get(key) or 0.0) + wall, 1)
         except (ValueError, OSError):
             pass
     return round(wall, 1)

@@ -38,7 +38,8 @@ from recchat.core.errors import RecchatError
 
 from training.train import model as tm
 from training.train.runs import (LoraFields, compact_lm_head, device_map_for, last_checkpoint, lora_config, plot_callback,
-                   quantization_config, run_main, write_record)
+                   quantization_config, run_main, training_time, write_record)
+from training.train.runs import examples_seen as tm_examples
 
 @dataclass
 class SFTRunConfig(SFTConfig, LoraFields):
@@ -53,6 +54,9 @@ class SFTRunConfig(SFTConfig, LoraFields):
     eval_split: str | None = "validation"
     max_train_samples: int | None = None
     max_eval_samples: int | None = 200
+    init_adapter: str | None = field(default=None, metadata={
+        "help": "a PEFT adapter to continue from when output_dir has no checkpoint of its own: the last landed "
+                "chunk (recchat/checkpoints/sft/peft); its run.json's examples and time are added to this run's"})
     # ---- LoRA / QLoRA: runs.LoraFields
     # ---- speed
     lm_head: str = field(default="logits_to_keep", metadata={
@@ -109,7 +113,9 @@ def load_rows(path: str, split: str | None, limit: int | None, seed: int, tok):
         raise RecchatError(f"{p} lacks column(s) {sorted(missing)}; expected training/data.py's rows")
     if limit:
         ds = ds.shuffle(seed=seed).select(range(min(limit, len(ds))))
-    return ds.map(to_prompt_completion, fn_kwargs={"tok": tok}, remove_columns=ds.column_names)
+    out = ds.map(to_prompt_completion, fn_kwargs={"tok": tok}, remove_columns=ds.column_names)
+    out.prompt_style = tm.rows_style(ds["system"])
+    return out
 
 
 def drop_long(ds, tok, max_length: int | None):
@@ -124,7 +130,13 @@ def drop_long(ds, tok, max_length: int | None):
 
 
 class RecchatSFTTrainer(SFTTrainer):
-    """SFTTrainer whose loss projects only the labelled (response) positions through the LM head."""
+    """SFTTrainer whose loss projects only the labelled (response) positions through the LM head, and
+    which reads the (pre-shuffled) rows in order, so chunks continue one another."""
+
+    def _get_train_sampler(self, *args, **kwargs):
+        from torch.utils.data import SequentialSampler
+
+        return SequentialSampler(args[0] if args and args[0] is not None else self.train_dataset)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.args.lm_head != "logits_to_keep" or return_outputs or not model.training:
@@ -160,8 +172,27 @@ def build_trainer(cfg: SFTRunConfig, train_ds, eval_ds=None, tok=None, callbacks
     model = tm.load_model(cfg.model_name_or_path, cache_dir=cfg.model_cache_dir, dtype=cfg.model_dtype,
                           attn_implementation=cfg.attn_implementation, quantization_config=quantization_config(cfg),
                           device_map=device_map_for(cfg))
+    peft_config = lora_config(cfg)
+    if cfg.init_adapter:  # the next chunk: the landed adapter's weights, trained further
+        from peft import PeftModel
+
+        if not (Path(cfg.init_adapter) / "adapter_config.json").exists():
+            raise RecchatError(f"no PEFT adapter at {cfg.init_adapter} to continue from")
+        model, peft_config = PeftModel.from_pretrained(model, cfg.init_adapter, is_trainable=True), None
     return RecchatSFTTrainer(model=model, args=cfg, train_dataset=train_ds, eval_dataset=eval_ds,
-                             processing_class=tok, peft_config=lora_config(cfg), callbacks=callbacks or [])
+                             processing_class=tok, peft_config=peft_config, callbacks=callbacks or [])
+
+
+def earlier_chunks(init_adapter: str | None) -> dict:
+    """What the adapter being continued had seen (its run.json): examples, training time, chunks."""
+    rp = Path(init_adapter or "") / "run.json"
+    if not init_adapter or not rp.exists():
+        return {"examples_seen": 0, "training_time_s": 0.0, "chunks": 0}
+    import json
+
+    rec = json.loads(rp.read_text())
+    return {"examples_seen": int(rec.get("examples_seen") or 0),
+            "training_time_s": float(rec.get("training_time_s") or 0.0), "chunks": int(rec.get("chunks") or 1)}
 
 
 def main(cfg: SFTRunConfig):
@@ -178,7 +209,15 @@ def main(cfg: SFTRunConfig):
     if train is None or len(train) == 0:
         raise RecchatError(f"{cfg.dataset_path} has no {cfg.train_split!r} rows")
     ev = load_rows(cfg.dataset_path, cfg.eval_split, cfg.max_eval_samples, cfg.seed, tok) if cfg.eval_split else None
+    style = getattr(train, "prompt_style", "chat")
     train, dropped = drop_long(train, tok, cfg.max_length)
+    # one fixed order over all chunks (the trainer reads it in sequence): a later chunk starts where the
+    # earlier ones stopped
+    train = train.shuffle(seed=cfg.seed)
+    if cfg.init_adapter:
+        seen = earlier_chunks(cfg.init_adapter)["examples_seen"] % len(train)
+        train = train.select(range(seen, len(train)))
+        print(f"continuing {cfg.init_adapter}: {seen} rows seen, {len(train)} to go", file=sys.stderr)
     ev, _ = drop_long(ev, tok, cfg.max_length)
     if ev is not None and len(ev) and cfg.eval_strategy == "no":
         cfg.eval_strategy, cfg.eval_steps = "steps", cfg.eval_steps or cfg.save_steps
@@ -193,10 +232,18 @@ def main(cfg: SFTRunConfig):
     with compact_lm_head(cfg.lm_head == "compact"):
         trainer.train(resume_from_checkpoint=True if ckpt else None)
     trainer.save_model(cfg.output_dir)
+    totals = {}
+    if cfg.init_adapter:  # this chunk's own figures, plus the landed chunks' it continues
+        before = earlier_chunks(cfg.init_adapter)
+        own = training_time(Path(cfg.output_dir) / "run.json",
+                            {"wall_s": time.time() - t0, "resumed_from": ckpt}, key="chunk_time_s")
+        totals = {"chunk_time_s": own, "examples_seen": before["examples_seen"] + tm_examples(trainer),
+                  "training_time_s": round(before["training_time_s"] + own, 1), "chunks": before["chunks"] + 1}
     rec = write_record(cfg, trainer, {"kind": "sft", "train_rows": len(train), "dropped_long": dropped,
                                       "eval_rows": len(ev) if ev is not None else 0,
-                                      "base": cfg.model_name_or_path, "wall_s": round(time.time() - t0, 1),
-                                      "resumed_from": ckpt})
+                                      "base": cfg.model_name_or_path, "prompt_style": style,
+                                      "wall_s": round(time.time() - t0, 1),
+                                      "resumed_from": ckpt, **totals})
     print(f"adapter saved to {cfg.output_dir} ({rec.name}, loss.png)", file=sys.stderr)
     return trainer
 
