@@ -3,7 +3,8 @@
     python benchmarks/rationales.py                                   # base, sft, dpo on games, steam, office
     python benchmarks/rationales.py --checkpoints base --catalogs games --histories 4
 
-Requests go through the app's real path (recchat.chat.pipeline.answer, llama.cpp, the one ranking):
+What is measured is the sentence the app adds after the final items (Answer.why, recchat.prompts.why_prompt;
+the model's reading of the request where there is none). Requests go through the app's real path (recchat.chat.pipeline.answer, llama.cpp, the one ranking):
 searches in English and Korean (games: the hand-written requests of benchmarks/search_requests.yaml;
 steam and office: REQUESTS below) and histories (the last five items of users drawn from the
 catalog's log, seed 0). Per checkpoint:
@@ -118,17 +119,18 @@ def run_one(catalog: str, ckpt: str, req: dict) -> dict:
                           checkpoint=ckpt, task=req["kind"] if req["kind"] == "search" else "recommend",
                           top_k=5, seed=0, cache=True))
     shown = get_store().get(catalog, [it.id for it in a.items])
-    named = named_items(a.rationale, shown)
+    said = a.why or a.rationale  # the sentence on why the shown items fit; the reading where there is none
+    named = named_items(said, shown)
     checkable = any(attributes(r["text"]) for r in shown)
-    grounded = any(states_attribute(a.rationale, attributes(r["text"]), req["language"]) for r in named)
+    grounded = any(states_attribute(said, attributes(r["text"]), req["language"]) for r in named)
     return {
         "catalog": catalog, "checkpoint": ckpt, "kind": req["kind"], "language": req["language"],
         "request": req.get("query") or " ; ".join(r["title"] for r in get_store().get(catalog, req["history_ids"])),
-        "rationale": a.rationale, "shown": [r["title"] for r in shown],
+        "rationale": a.rationale, "why": a.why, "shown": [r["title"] for r in shown],
         "names_shown": bool(named), "checkable": checkable, "grounded": bool(named) and grounded,
-        "language_ok": bool(a.rationale.strip()) and detect_language(a.rationale) == req["language"],
-        "repetition": round(repetition(a.rationale), 3), "copies": prompts.copies_example(a.rationale),
-        "words": len(WORD.findall(a.rationale)), "tok_s": a.timings.decode_tok_s,
+        "language_ok": bool(said.strip()) and detect_language(said) == req["language"],
+        "repetition": round(repetition(said), 3), "copies": prompts.copies_example(said),
+        "words": len(WORD.findall(said)), "tok_s": a.timings.decode_tok_s,
     }
 
 

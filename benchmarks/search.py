@@ -74,7 +74,7 @@ def run_method(method: str, req: dict, k: int = 10) -> tuple[list[str], float]:
         return ids, time.perf_counter() - t
     kind, _, arg = method.partition(":")
     ckpt, _, off = arg.partition("-")
-    a = answer(AskRequest(query=req["query"], catalog=req["catalog"], task="search", top_k=k,
+    a = answer(AskRequest(query=req["query"], catalog=req["catalog"], task="search", top_k=k, explain=False,
                           checkpoint=None if ckpt == "none" else ckpt, use_llm=ckpt != "none",
                           ranker="rrf" if kind == "rrf" else "learned", rank_off=off, cache=True, seed=0))
     return [it.id for it in a.items], time.perf_counter() - t

@@ -171,6 +171,17 @@ _INSTR = {
     ),
 }
 
+
+
+def texts_fingerprint() -> str:
+    """A short hash of every prompt text: training rows written under other texts are not reused."""
+    import hashlib
+    import json
+
+    texts = [SYSTEM, UNDERSTAND_SYSTEM, sorted(map(str, _INSTR.items()))]
+    return hashlib.sha1(json.dumps(texts, ensure_ascii=False).encode()).hexdigest()[:12]
+
+
 PICK_LABEL = {"en": "Recommendation:", "ko": "추천:"}
 RANK_LABEL = {"en": "Ranking:", "ko": "순위:"}
 
@@ -221,8 +232,10 @@ def copies_example(text: str, threshold: float = 0.6) -> bool:
     words = set(re.findall(r"\w+", text.lower()))
     if not words:
         return False
-    for _, _, titles, genres in _UNDERSTANDING_SHOTS:
-        ex = set(re.findall(r"\w+", f"{titles} {genres}".lower()))
+    examples = [f"{titles} {genres}" for _, _, titles, genres in _UNDERSTANDING_SHOTS]
+    examples += [why for shots in _WHY_SHOTS.values() for _, _, why in shots]
+    for example in examples:
+        ex = set(re.findall(r"\w+", example.lower()))
         if len(words & ex) / len(words | ex) >= threshold:
             return True
     return False
@@ -382,3 +395,87 @@ def cf_line(titles: list[str], language: str = "en", domain: str | None = None) 
 def _short(t: str) -> str:
     t = " ".join(str(t).split())
     return t if len(t) <= MAX_CF_TITLE else t[: MAX_CF_TITLE - 1].rstrip() + "…"
+
+
+# ----------------------------------------------------------------------- why the shown items fit
+# After the final ranking, any checkpoint says in one sentence, in the person's language, why one or
+# two of the items on screen fit, from the attributes this prompt lists for them (their own catalog
+# fields, Korean through the glossary). A grammar makes the sentence open with a shown title
+# (recchat.llm.grammar.why_grammar), so it always names a real item. The examples share no request
+# or title with benchmarks/search_requests.yaml.
+WHY_LABEL = {"en": "Why:", "ko": "이유:"}
+WHY_SEP = " — "
+_WHY_HEAD = {
+    "en": "A recommender says in one sentence why the first shown item fits: its listed genres, then the request.\n\n",
+    "ko": "추천 도우미가 보여 준 첫 항목이 왜 맞는지 한 문장으로 말합니다: 그 항목에 적힌 장르, 그리고 요청.\n\n",
+}
+# Each answer copies the first item's listed attributes and echoes the request: a 270M model copies
+# reliably, and what it copies is true of the item.
+_WHY_SHOTS = {
+    "en": [
+        ("Request: a courtroom drama about a wrongful conviction",
+         [("12 Angry Men (1957)", ["drama", "courtroom"]), ("The Hurricane (1999)", ["drama", "biography"])],
+         "a courtroom drama, for the wrongful-conviction story you asked for."),
+        ("Liked: Halo 3; Gears of War 2",
+         [("Mass Effect 2", ["shooter", "role-playing"]), ("Crackdown", ["action", "open world"])],
+         "a role-playing shooter, with the squad combat of the games you liked."),
+        ("Request: a novel about an adventure at sea",
+         [("Moby-Dick", ["classics", "adventure"]), ("Kon-Tiki", ["travel", "nonfiction"])],
+         "an adventure classic, a long voyage at sea as you asked."),
+    ],
+    "ko": [
+        ("요청: 억울한 유죄 판결을 다룬 법정 드라마",
+         [("12 Angry Men (1957)", ["드라마", "법정"]), ("The Hurricane (1999)", ["드라마", "전기"])],
+         "법정 드라마라서 찾으시는 억울한 판결 이야기에 맞아요."),
+        ("좋아한 것: Halo 3; Gears of War 2",
+         [("Mass Effect 2", ["슈팅", "롤플레잉"]), ("Crackdown", ["액션", "오픈 월드"])],
+         "슈팅과 롤플레잉 게임이라 좋아하신 게임들과 닮았어요."),
+        ("요청: 바다 모험 소설",
+         [("Moby-Dick", ["고전", "모험"]), ("Kon-Tiki", ["여행", "논픽션"])],
+         "모험 고전이라 바다 여행 이야기를 원하시는 요청에 맞아요."),
+    ],
+}
+_ATTR_FIELD = re.compile(r"^\s*([^:|]{1,40}):\s*(.*)$")
+_NUMBERISH = re.compile(r"^[\d.,/\s%+-]+$")
+
+
+def item_attributes(text: str, limit: int = 4) -> list[str]:
+    """The values of an item's catalog fields after its title, lowercased, numbers left out:
+    "Toy Story (1995) | genres: Animation, Comedy | rating: 4.1" -> ["animation", "comedy"]."""
+    out: list[str] = []
+    for part in str(text or "").split(" | ")[1:]:
+        m = _ATTR_FIELD.match(part)
+        vals = m.group(2) if m else part
+        for v in vals.split(","):
+            v = " ".join(v.split()).strip().lower()
+            if 2 < len(v) <= 40 and not _NUMBERISH.match(v) and v not in out:
+                out.append(v)
+    return out[:limit]
+
+
+def attributes_in(attrs: list[str], language: str) -> list[str]:
+    """Attributes as the person reads them: Korean keeps only the words the glossary translates."""
+    if language != "ko":
+        return attrs
+    return list(dict.fromkeys(GLOSSARY[a] for a in attrs if a in GLOSSARY))
+
+
+def _why_block(line: str, shown: list[tuple[str, list[str]]], language: str) -> str:
+    label = "보여 준 항목" if language == "ko" else "Shown"
+    items = " | ".join(f"{sanitize(t, 120)} ({', '.join(a)})" if a else sanitize(t, 120) for t, a in shown)
+    return f"{line}\n{label}: {items}\n{WHY_LABEL[language]}"
+
+
+def why_prompt(task: Task, language: str, shown: list[tuple[str, list[str]]], query: str = "",
+               history: list[str] | None = None) -> str:
+    """A completion prompt (any checkpoint) for one sentence on why the first shown items fit.
+    `shown` = [(title, attributes in English)], best first; the prompt lists at most three."""
+    lang = "ko" if language == "ko" else "en"
+    if task == "search":
+        line = ("요청: " if lang == "ko" else "Request: ") + sanitize(query, 300)
+    else:
+        line = ("좋아한 것: " if lang == "ko" else "Liked: ") + "; ".join(sanitize(h, 80) for h in (history or [])[-5:])
+    out = _WHY_HEAD[lang]
+    for ex_line, ex_shown, ex_why in _WHY_SHOTS[lang]:
+        out += _why_block(ex_line, ex_shown, lang) + f" {ex_shown[0][0]}{WHY_SEP}{ex_why}\n\n"
+    return out + _why_block(line, [(t, attributes_in(a, lang)) for t, a in shown[:3]], lang) + " "

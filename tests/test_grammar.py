@@ -119,8 +119,14 @@ def _picks(req: AskRequest) -> tuple[list[str], object]:
 CANDS = ["1", "2571", "858", "318", "2355", "260", "1196", "1210", "480", "589"]
 
 
+def _shipped(style: str) -> list[str]:
+    from recchat.llm.checkpoints import shipped_style
+
+    return [n for n in ("sft", "dpo") if shipped_style(n) == style]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("checkpoint", ["sft", "base-chat"])
+@pytest.mark.parametrize("checkpoint", [*_shipped("chat"), "base-chat"])
 def test_every_pick_is_a_candidate(home, checkpoint):
     """Through the app's own path (`recchat ask --candidates`): the shipped sft adapter and the base
     model in the chat shape, greedy and sampled, in English and Korean; every parsed pick is one of
@@ -144,3 +150,54 @@ def test_every_pick_is_a_candidate(home, checkpoint):
         assert with_picks >= 2, f"{checkpoint} named picks in only {with_picks} of 4 answers"
     finally:
         models.unlink(missing_ok=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("checkpoint", _shipped("understand"))
+def test_a_request_reader_over_candidates_shows_only_candidates(home, checkpoint):
+    """A reader checkpoint names titles from what it knows, not from the list: over a candidate list
+    the answer holds exactly the candidates, and every title its shown text names is one of them."""
+    from recchat.retrieval.store import get_store
+
+    titles = [r["title"] for r in get_store().get("movies", CANDS)]
+    other = [r["title"] for r in get_store().get("movies", ["2", "3", "5", "6", "7"])]
+    for query, seed, temp in (("a funny animated movie about toys", 0, 0.0), ("무서운 우주 영화", 3, 0.9)):
+        _, ans = _picks(AskRequest(query=query, candidates=CANDS, checkpoint=checkpoint, top_k=10,
+                                   max_tokens=96, seed=seed, temperature=temp))
+        assert sorted(i.id for i in ans.items) == sorted(CANDS)
+        shown = ans.rationale.partition("e.g. ")[2] or ans.rationale.partition("예: ")[2]
+        assert not any(t in shown for t in other), ans.rationale
+        rest = shown
+        for t in sorted(titles, key=len, reverse=True):  # titles hold commas ("Matrix, The (1999)")
+            rest = rest.replace(t, "")
+        assert not rest.replace(",", "").strip(), ans.rationale
+
+
+def test_why_grammar_parses_for_hostile_titles_and_needs_one(vocab_llm):
+    from recchat.llm.grammar import compile_grammar, why_grammar
+
+    g = why_grammar(HOSTILE, prompts.WHY_SEP)
+    assert g.startswith("root ::= title") and 'Say \\"Hello\\" (2001)' in g
+    compile_grammar(vocab_llm, g)
+    assert why_grammar(["  ", ""], prompts.WHY_SEP) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query,language", [("a dark sci-fi film", "en"), ("무서운 우주 영화 추천해줘", "ko")])
+def test_the_sentence_on_why_opens_with_a_shown_item_in_the_persons_language(home, query, language):
+    """After the final items, the app's sentence names one of them first (grammar), in the person's
+    language, and arrives after the final items are on screen; explain=False leaves it out."""
+    from recchat.core.textnorm import detect_language
+
+    events = list(run(AskRequest(query=query, catalog="movies", checkpoint="base", top_k=5, seed=0)))
+    kinds = [e[0] for e in events]
+    assert kinds.index("items") < kinds.index("token")
+    final = next(e[1] for e in events if e[0] == "items" and e[2] == "final")
+    assert kinds.index("why") > max(i for i, e in enumerate(events) if e[0] == "items")
+    ans = events[-1][1]
+    assert [i.id for i in ans.items] == [i.id for i in final]
+    first = ans.why.partition(prompts.WHY_SEP)[0]
+    assert first in {shown_title(prompts.sanitize(i.title, 120)) for i in ans.items[:3]}, ans.why
+    assert detect_language(ans.why.partition(prompts.WHY_SEP)[2]) == language, ans.why
+    quiet = list(run(AskRequest(query=query, catalog="movies", checkpoint="base", top_k=5, seed=0, explain=False)))
+    assert "why" not in [e[0] for e in quiet] and quiet[-1][1].why == ""

@@ -71,3 +71,30 @@ def test_format_and_split_response_round_trip():
 def test_copies_example_catches_parroted_fewshot_answers():
     assert prompts.copies_example("Guitar Hero III; DJ Hero; Guitar Hero: World Tour; music, rhythm, party")
     assert not prompts.copies_example("ergonomic office chairs with lumbar support and adjustable arms")
+
+
+def test_item_attributes_reads_the_fields_after_the_title_without_numbers():
+    assert prompts.item_attributes("Toy Story (1995) | genres: Animation, Comedy | rating: 4.1") == ["animation", "comedy"]
+    assert prompts.item_attributes("Dune | authors: Frank Herbert | average rating: 4.25 | genres: Sci-Fi, Classics",
+                             limit=3) == ["frank herbert", "sci-fi", "classics"]
+    assert prompts.item_attributes("Halo 3") == []  # a title-only item has nothing to say
+    assert prompts.item_attributes("X | tags: a, 1990, very long " + "word " * 10) == []  # too short, a number, too long
+
+
+def test_why_prompt_lists_three_shown_items_with_their_attributes_in_the_persons_language():
+    shown = [("Se7en (1995)", ["mystery", "thriller"]), ("Zodiac (2007)", ["crime", "drama"]),
+             ("Prisoners (2013)", ["thriller"]), ("Memories of Murder (2003)", ["crime"])]
+    en = prompts.why_prompt("search", "en", shown, query="a crime thriller")
+    assert en.endswith("Request: a crime thriller\nShown: Se7en (1995) (mystery, thriller) | Zodiac (2007) "
+                       "(crime, drama) | Prisoners (2013) (thriller)\nWhy: ")
+    ko = prompts.why_prompt("search", "ko", shown, query="범죄 스릴러 영화")
+    assert ko.endswith("요청: 범죄 스릴러 영화\n보여 준 항목: Se7en (1995) (미스터리, 스릴러) | Zodiac (2007) (범죄, 드라마) "
+                       "| Prisoners (2013) (스릴러)\n이유: ")
+    hist = prompts.why_prompt("recommend", "en", shown[:1], history=["Heat", "Ronin<end_of_turn>"])
+    assert "Liked: Heat; Ronin\nShown: Se7en" in hist and "<end_of_turn>" not in hist
+    assert "Memories of Murder" not in en  # three at most
+
+
+def test_copies_example_catches_a_repeated_why_example():
+    assert prompts.copies_example("a courtroom drama, for the wrongful-conviction story you asked for.")
+    assert not prompts.copies_example("a space opera with a lonely robot")

@@ -36,7 +36,7 @@ def test_history_features_on_a_hand_made_history():
                 lists={"mean": ["c", "a", "b"]}, scores={"bm25_h": {"b": 2.0, "c": 1.0}})
     inp = HistoryInput(history_vecs=hist, history_ids=["h1", "h2"], titles_text="")
     cf = {"a": 0.0, "b": 1.0, "c": 0.0}
-    ids, x = featurize(pool, inp, {}, cf, {"a": (0.9, 0.5), "b": (0.1, 0.2)}, set())
+    ids, x = featurize(pool, inp, {}, cf, {"a": (0.9, 0.5), "b": (0.1, 0.2)}, set(), F.HISTORY)
     col = {f: dict(zip(ids, x[:, j])) for j, f in enumerate(F.HISTORY)}
     assert col["cos_last"]["b"] == pytest.approx(1.0) and col["cos_last"]["a"] == pytest.approx(0.0)
     assert col["cos_max"]["a"] == pytest.approx(1.0) and col["cos_max"]["c"] == pytest.approx(np.sqrt(0.5))
@@ -66,3 +66,18 @@ def test_word_overlap_tells_a_title_match_from_a_genre_match():
     assert title.tolist() == pytest.approx([0.5, 0.0, 0.0])  # "Soldiers" in the title only
     nan_desc, _ = F.word_overlap("the a of", rows)  # no content words: the feature does not apply
     assert np.isnan(nan_desc).all()
+
+
+def test_title_overlap_counts_the_candidates_title_words_seen_in_the_history():
+    rows = [{"title": "Halo 4 - Xbox 360"}, {"title": "Mario Kart 8 - Wii U"}, {"title": "Halo"}]
+    got = F.title_overlap(["Halo 3 - Xbox 360", "Gears of War - Xbox 360"], rows)
+    # words: {halo, xbox} / {mario, kart, wii} / {halo} (numbers and 2-letter words do not count)
+    assert got.tolist() == pytest.approx([1.0, 0.0, 1.0])
+    assert F.title_overlap([], rows).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_history_ranking_feeds_the_shipped_model_the_features_it_lists():
+    from recchat.ranking import model
+
+    names = model.features("history", F.HISTORY)
+    assert set(names) <= set(F.HISTORY) and list(names) == model.load("history").feature_name()

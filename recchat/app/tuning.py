@@ -130,13 +130,13 @@ def add_tabs(state, cat_dd, access: Access, llm: dict) -> None:
                 try:
                     req = AskRequest(query=msg or "", history=history_lines(hist_text), catalog=catalog, checkpoint=ck)
                     for ev in run(req):
-                        if ev[0] == "token":
-                            texts[ck] += ev[1]
+                        if ev[0] in ("token", "why"):
+                            texts[ck] += ("\n\n" if ev[0] == "why" and not texts[ck].endswith("\n\n") else "") + ev[1]
                             yield frame()
                         elif ev[0] == "answer":
                             a = ev[1]
                             answers[ck] = a.model_dump()
-                            texts[ck] = a.rationale or "(no rationale)"
+                            texts[ck] = "\n\n".join(x for x in (a.rationale, a.why) if x) or "(no rationale)"
                             html[ck] = cards_html(a.items[:5])
                             yield frame()
                 except RecchatError as e:

@@ -99,16 +99,22 @@ def respond(message, chat, history_text, catalog, checkpoint, state, use_cf=Fals
         history_text = check_history(history_text)
         _check_catalog(catalog, request)
         req, info = build_request(message, history_text, catalog, checkpoint, state, use_cf=bool(use_cf))
-        rationale = ""
+        rationale, why = "", ""
         answer: Answer | None = None
         prelim: list[RecItem] = []
         for ev in run(req):
-            if ev[0] == "items":
+            if ev[0] == "items" and ev[2] == "final":  # the items stand; the sentence on why follows
+                yield chat, cards_html(ev[1], f"{req.catalog or ''} · final"), state, ""
+            elif ev[0] == "items":
                 prelim = ev[1]
                 yield chat, cards_html(prelim, "from your words", pending=True), state, ""
-            elif ev[0] == "token":
-                rationale += ev[1]
-                chat[-1] = {"role": "assistant", "content": rationale.strip() or "…"}
+            elif ev[0] in ("token", "why"):
+                if ev[0] == "why":
+                    why += ev[1]
+                else:
+                    rationale += ev[1]
+                shown_text = "\n\n".join(x for x in (rationale.strip(), why.strip()) if x)
+                chat[-1] = {"role": "assistant", "content": shown_text or "…"}
                 yield chat, gr.skip(), state, ""
             elif ev[0] == "answer":
                 answer = ev[1]
@@ -118,7 +124,7 @@ def respond(message, chat, history_text, catalog, checkpoint, state, use_cf=Fals
         yield chat, cards_html([], text), state, ""
         return
     assert answer is not None
-    text = answer.rationale or "(no rationale)"
+    text = "\n\n".join(x for x in (answer.rationale, answer.why) if x) or "(no rationale)"
     if answer.notices:
         text += "\n\n" + "\n".join(f"_{n}_" for n in answer.notices)
     chat[-1] = {"role": "assistant", "content": text}

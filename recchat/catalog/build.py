@@ -90,7 +90,10 @@ def save_seed(name: str, int8: bool = False) -> Path:
     from recchat.retrieval.build import arrow_vectors, text_key
 
     # keyed by what the embedder read (Item.embed_text where the loader set one), as the build looks them up
-    embedded = {it.id: it.embed_text for it in load_items(name)[1].items if it.embed_text}
+    try:
+        embedded = {it.id: it.embed_text for it in load_items(name)[1].items if it.embed_text}
+    except UnknownCatalog:  # a catalog built without a manifest: the embedder read its text
+        embedded = {}
     keys = np.array([text_key(embedded.get(i) or t) for i, t in zip(tbl.column("id").to_pylist(),
                                                                       tbl.column("text").to_pylist())])
     vecs = arrow_vectors(tbl)

@@ -3,6 +3,8 @@
 `run(request)` yields events, so the CLI and the UI both stream:
     ("items", [RecItem], "preliminary")   items from the user's words alone, before the model speaks
     ("token", str)                        rationale text as llama.cpp decodes it
+    ("items", [RecItem], "final")         the final items, before the model says why they fit
+    ("why", str)                          one sentence on why shown items fit, as it decodes
     ("answer", Answer)                    the final answer, items refined with the rationale
 `answer(request)` runs it to the end and returns the Answer (`ask --json`, `/recommend`, eval).
 """
@@ -25,7 +27,7 @@ from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import BadInput, RecchatError
 from recchat.llm.generate import GenStats, stream_completion
 from recchat.llm.checkpoints import get_checkpoint
-from recchat.llm.grammar import picks_grammar, whole_picks
+from recchat.llm.grammar import picks_grammar, shown_title, whole_picks, why_grammar
 from recchat.ranking import anchors as A
 from recchat.ranking.candidates import RequestSearches
 from recchat.ranking.grounding import ground
@@ -64,6 +66,7 @@ class AskRequest(BaseModel):
     ranker: Literal["learned", "rrf"] | None = None  # default: RECCHAT_RANKER
     rank_off: str | None = None  # signals switched off (prior, ground, llm, translate, bm25, cf); default RECCHAT_RANK_OFF
     cache: bool = False  # reuse/stored generations on disk (evaluation, data generation)
+    explain: bool | None = None  # say why the shown items fit (default RECCHAT_EXPLAIN; eval turns it off)
 
 
 def _validate(req: AskRequest) -> tuple[str, list[str]]:
@@ -187,7 +190,7 @@ def run(req: AskRequest) -> Iterator[Event]:
         user_vec = normalise(np.mean([normalise(v) for v in vecs], axis=0))
         base_input = HistoryInput(history_vecs=np.asarray(vecs, np.float32), history_ids=[r["id"] for r in hist_rows],
                                   titles_text=" ".join(r["title"] for r in hist_rows[-5:]) + " " + " ".join(unresolved),
-                                  candidates=candidates)
+                                  titles=[r["title"] for r in hist_rows] + unresolved, candidates=candidates)
     fts_text = query if task == "search" else base_input.titles_text
 
     searches = RequestSearches(store)  # the final pass reuses the first pass's searches
@@ -295,15 +298,39 @@ def run(req: AskRequest) -> Iterator[Event]:
         named = ground(picks, store.title_index(catalog), prior=item_prior) if picks else {}  # as the ranking grounded them
         rationale = prompts.display_understanding(u.genres, [r["title"] for r in rows if r["id"] in named], language)
 
+    items = to_rec_items(rows, scores, f"{fts_text} {rationale if used else ''}", k)
+    why = ""
+    if ckpt is not None and rows and (s.explain if req.explain is None else req.explain):
+        yield ("items", items, "final")  # on screen now; the sentence about them follows
+        why = yield from _why(ckpt.name, task, language, query, hist_titles, rows, req.seed)
+
     ans = Answer(
         task=task, language=language, query=query, history=hist_titles, catalog=catalog,
-        checkpoint=ckpt_name if ckpt else "none", rationale=rationale, rationale_used=used,
-        items=to_rec_items(rows, scores, f"{fts_text} {rationale if used else ''}", k),
+        checkpoint=ckpt_name if ckpt else "none", rationale=rationale, rationale_used=used, why=why,
+        items=items,
         timings=Timings(ttft_s=stats.ttft_s, decode_tok_s=stats.decode_tok_s, gen_tokens=stats.gen_tokens,
                         retrieval_ms=round(retrieval_ms, 2), total_s=round(time.perf_counter() - t_start, 3)),
         notices=notices,
     )
     yield ("answer", ans)
+
+
+def _why(ckpt_name: str, task: str, language: str, query: str, history: list[str], rows: list[dict],
+         seed: int | None) -> Iterator[Event]:
+    """Stream one sentence on why the first shown items fit (recchat.prompts.why_prompt), opening with
+    one of their titles under a grammar; returns it. Greedy: the same items get the same sentence."""
+    s = get_settings()
+    shown = [(shown_title(prompts.sanitize(r["title"], 120)), prompts.item_attributes(r.get("text", ""))) for r in rows[:3]]
+    prompt = prompts.why_prompt(task, language, shown, query=query, history=history)
+    text = ""
+    # no stop string: the grammar ends the sentence with its newline, so a text without one was cut by max_tokens
+    for piece in stream_completion(ckpt_name, prompt, max_tokens=s.why_max_tokens, temperature=0.0, seed=seed,
+                                   grammar=why_grammar([t for t, _ in shown], prompts.WHY_SEP)):
+        text += piece
+        yield ("why", piece)
+    if text and not text.endswith("\n"):
+        text = text.rsplit(" ", 1)[0].rstrip(",;:—- ") + "…"
+    return text.strip()
 
 
 def _cf_setup(catalog: str, task: str, hist_ids: list[str], language: str):

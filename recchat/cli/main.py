@@ -77,8 +77,10 @@ def ask(
     seed: Optional[int] = typer.Option(None, "--seed"),
     task: Optional[str] = typer.Option(None, "--task", help="search | recommend (default: detected)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    explain: Optional[bool] = typer.Option(None, "--explain/--no-explain",
+                                           help="one sentence on why the shown items fit (default: RECCHAT_EXPLAIN, on)"),
 ):
-    """Ask for recommendations: streams the rationale, then prints the items."""
+    """Ask for recommendations: streams the rationale, then the items and why they fit."""
     from recchat.catalog import build as cat
     from recchat.prompts import parse_history
     from recchat.chat.pipeline import AskRequest, run
@@ -93,15 +95,16 @@ def ask(
         cands = [x.strip() for x in read_text_file(candidates, "candidates").splitlines() if x.strip()]
     cat.ensure_default(progress=_progress_cb())
     req = AskRequest(query=query or "", history=hist, candidates=cands, catalog=catalog, checkpoint=checkpoint,
-                     top_k=top_k, max_tokens=max_tokens, temperature=temperature, seed=seed, task=task)
+                     top_k=top_k, max_tokens=max_tokens, temperature=temperature, seed=seed, task=task,
+                     explain=explain)
     answer = None
-    streamed = False
+    streamed = ""
     for ev in run(req):
-        if ev[0] == "token" and not as_json:
-            if not streamed:
-                out.print("[bold]rationale:[/bold] ", end="")
-                streamed = True
-            out.print(ev[1], end="", markup=False, highlight=False, soft_wrap=True)
+        if ev[0] in ("token", "why") and not as_json:
+            if streamed != ev[0]:
+                out.print(("\n" if streamed else "") + ("[bold]rationale:[/bold] " if ev[0] == "token" else "[bold]why:[/bold] "), end="")
+                streamed = ev[0]
+            out.print(ev[1].rstrip("\n") if ev[0] == "why" else ev[1], end="", markup=False, highlight=False, soft_wrap=True)
         elif ev[0] == "answer":
             answer = ev[1]
     if as_json:

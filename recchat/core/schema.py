@@ -61,6 +61,7 @@ class Answer(BaseModel):
     checkpoint: str
     rationale: str = ""
     rationale_used: bool = True
+    why: str = ""  # one sentence on why shown items fit, naming one (recchat.prompts.why_prompt)
     items: list[RecItem] = Field(default_factory=list)
     timings: Timings = Field(default_factory=Timings)
     notices: list[str] = Field(default_factory=list)

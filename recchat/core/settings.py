@@ -36,6 +36,8 @@ class Settings(BaseSettings):
 
     # generation
     max_tokens: int = 64
+    explain: bool = True  # after the final items, one sentence on why they fit (RECCHAT_EXPLAIN=0: none)
+    why_max_tokens: int = 48
     temperature: float = 0.0
     repeat_penalty: float = 1.3
     n_ctx: int = 2048

@@ -220,6 +220,7 @@ def hyde_answer(ctx: Context, case: Case, ckpt: str, cf_prompt: bool = False,
     cands = case.candidates
     hist = set(case.history)
     req = AskRequest(
+        explain=False,  # the ranking is measured; the sentence on why comes after it
         history_ids=case.history, candidates=cands, catalog=ctx.catalog,
         top_k=len(cands) if cands is not None else ctx.depth, cache=True, seed=ctx.seed,
         max_tokens=ctx.max_tokens, exclude_ids=[i for i in case.earlier if i not in hist],

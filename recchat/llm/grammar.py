@@ -60,6 +60,19 @@ def picks_grammar(titles: list[str], label: str) -> str | None:
     return "\n".join(lines) + "\n"
 
 
+def why_grammar(titles: list[str], sep: str) -> str | None:
+    """GBNF for the sentence on why shown items fit (recchat.prompts.why_prompt): it opens with one of
+    `titles`, then `sep`, then free text to the end of the line. None when no title is usable."""
+    shown = list(dict.fromkeys(t for t in map(shown_title, titles) if t))
+    if not shown:
+        return None
+    return "\n".join([
+        f"root ::= title {literal(sep)} reason [\\n]",
+        "title ::= " + " | ".join(literal(t) for t in shown),
+        "reason ::= [^\\n]+",
+    ]) + "\n"
+
+
 def whole_picks(pieces: Iterable[str], titles: list[str], label: str) -> Iterator[str]:
     """Text generated under `picks_grammar`, with the rationale streamed as it comes and the picks
     held back until the end, then given only as complete lines: max_tokens can stop generation in

@@ -16,7 +16,9 @@ from recchat.retrieval.rank import terms
 SEARCH = ("cos_q", "cos_q_gap", "cos_t", "cos_t_gap", "cos_u", "cos_u_gap", "bm25_t", "bm25_u", "ground",
           "pop", "quality", "rank_q", "rank_t", "rank_bm25", "words_desc", "words_title")
 HISTORY = ("cos_mean", "cos_mean_gap", "cos_recent", "cos_last", "cos_max", "bm25_h", "cos_u", "cos_u_gap",
-           "ground", "pop", "quality", "cf", "cf_rank", "rank_mean", "rank_bm25")
+           "ground", "pop", "quality", "cf", "cf_rank", "rank_mean", "rank_bm25", "words_h")
+# HISTORY is what the history ranking computes; the shipped model uses the features its file lists
+# (recchat.ranking.model.features), chosen on the training domains' validation (training/rank/train.py)
 
 # A candidate whose best cosine is this far below the best candidate's, with no full-text hit and not
 # named by the model, does not match the request: no prior may lift it above one that does
@@ -31,7 +33,7 @@ SIGNALS = {
     "ground": ("ground",),
     "llm": ("cos_u", "cos_u_gap", "bm25_u", "ground"),
     "translate": ("cos_t", "cos_t_gap", "rank_t"),
-    "bm25": ("bm25_t", "bm25_u", "rank_bm25", "bm25_h", "words_desc", "words_title"),
+    "bm25": ("bm25_t", "bm25_u", "rank_bm25", "bm25_h", "words_desc", "words_title", "words_h"),
     "cf": ("cf", "cf_rank"),
 }
 
@@ -93,6 +95,18 @@ def word_overlap(request: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray
         desc[k] = len(want & d) / len(want)
         title[k] = len((want & t) - d) / len(want)
     return desc, title
+
+
+def title_overlap(history_titles: list[str], rows: list[dict]) -> np.ndarray:
+    """Share of each candidate's title words found in the history's titles: the same series, author
+    or platform ("Halo 4 - Xbox 360" after "Halo 3 - Xbox 360"), over the whole history, where the
+    full-text list sees only the last few titles and only its top hits."""
+    seen = set().union(*(_words(t) for t in history_titles)) if history_titles else set()
+    out = np.zeros(len(rows), np.float32)
+    for k, r in enumerate(rows):
+        w = _words(r.get("title") or "")
+        out[k] = len(w & seen) / len(w) if w else 0.0
+    return out
 
 
 def recency_weights(n: int, decay: float = 0.7) -> np.ndarray:

@@ -20,6 +20,7 @@ class HistoryInput:
     history_vecs: np.ndarray  # (n, dim), oldest first: resolved items, then unresolved names embedded
     history_ids: list[str]
     titles_text: str  # the history's titles, for full-text search
+    titles: list[str] | None = None  # every history title (title-word overlap); None: titles_text
     llm: ModelText | None = None
     cf: object | None = None  # a recchat.cf model, or None
     candidates: list[str] | None = None
@@ -59,7 +60,9 @@ def pool_for(store: CatalogStore, catalog: str, inp: HistoryInput, depth: int, o
 
 
 def featurize(pool: Pool, inp: HistoryInput, grounded: dict[str, float], cf_scores: dict[str, float] | None,
-              prior: dict, off: set[str]) -> tuple[list[str], np.ndarray]:
+              prior: dict, off: set[str], names: tuple[str, ...] | None = None) -> tuple[list[str], np.ndarray]:
+    """The (candidates, features) matrix in `names` order (default: the shipped model's features)."""
+    names = names or model.features("history", F.HISTORY)
     ids = pool.ids()
     h, mean, recent = _vectors(inp)
     mat = F.unit(pool.vectors(ids)) if ids else np.zeros((0, h.shape[1]), np.float32)
@@ -80,8 +83,10 @@ def featurize(pool: Pool, inp: HistoryInput, grounded: dict[str, float], cf_scor
         "cf_rank": F.rank_feature(ids, pool.lists.get("cf")) if cf_scores is not None else nan,
         "rank_mean": F.rank_feature(ids, pool.lists.get("mean")),
         "rank_bm25": F.rank_feature(ids, pool.lists.get("bm25_h")),
+        "words_h": F.title_overlap(inp.titles if inp.titles is not None else [inp.titles_text],
+                                   [pool.rows[i] for i in ids]),
     }
-    return ids, F.matrix(cols, F.HISTORY, off)
+    return ids, F.matrix(cols, names, off)
 
 
 def score_history(store: CatalogStore, catalog: str, inp: HistoryInput, prior: dict, *, depth: int = 100,
@@ -90,8 +95,9 @@ def score_history(store: CatalogStore, catalog: str, inp: HistoryInput, prior: d
     pool, grounded, cf_scores = pool_for(store, catalog, inp, depth, off, prior)
     scores = None
     if learned:
-        ids, x = featurize(pool, inp, grounded, cf_scores, prior, off)
-        s = model.score("history", x, F.HISTORY)
+        names = model.features("history", F.HISTORY)
+        ids, x = featurize(pool, inp, grounded, cf_scores, prior, off, names)
+        s = model.score("history", x, names)
         scores = dict(zip(ids, s.tolist())) if s is not None else None
     if scores is None:
         scores = rrf_scores(pool, grounded, fts_weight)

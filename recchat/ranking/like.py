@@ -29,6 +29,7 @@ def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: lis
                          # the anchors' own names, not their platform or series ("Minecraft - PlayStation 4"
                          # would find every PlayStation 4 game)
                          titles_text=" ".join(core_title(a["title"]) for a in anchors),
+                         titles=[core_title(a["title"]) for a in anchors],
                          llm=inp.llm, cf=cf, candidates=inp.candidates)
     h_pool, h_scores = score_history(store, catalog, h_inp, prior, depth=depth, off=off, fts_weight=fts_weight,
                                      learned=learned)

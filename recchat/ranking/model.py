@@ -46,6 +46,12 @@ def reset() -> None:
         _cache.clear()
 
 
+def features(task: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The features the shipped model for `task` was trained on, in order (`default` without one)."""
+    booster = load(task)
+    return tuple(booster.feature_name()) if booster is not None else default
+
+
 def score(task: str, x: np.ndarray, names: tuple[str, ...]) -> np.ndarray | None:
     """Scores (higher is better), or None when there is no model for this task."""
     booster = load(task)

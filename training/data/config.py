@@ -138,8 +138,7 @@ class DataConfig:
         d["rows_version"] = ROWS_VERSION
         from recchat import prompts  # a changed prompt text must not reuse rows written with the old one
 
-        d["prompts"] = hashlib.sha1(json.dumps([prompts.SYSTEM, prompts.UNDERSTAND_SYSTEM, sorted(map(str, prompts._INSTR.items()))],
-                                               ensure_ascii=False).encode()).hexdigest()[:12]
+        d["prompts"] = prompts.texts_fingerprint()
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 

@@ -255,7 +255,7 @@ def sample_answers(history_ids: list[str], catalog: str, checkpoint: str, n: int
 
     out = []
     for s in range(n):
-        req = AskRequest(history_ids=history_ids, catalog=catalog, checkpoint=checkpoint, temperature=temperature,
+        req = AskRequest(history_ids=history_ids, catalog=catalog, checkpoint=checkpoint, temperature=temperature, explain=False,
                          seed=seed0 + s, max_tokens=max_tokens, top_k=top_k, task="recommend", cache=True)
         raw, ans = "", None
         for ev in run(req):
@@ -359,7 +359,7 @@ def judge_request(case_id: str, query: str, language: str, target_id: str, catal
 
     samples, ranks = [], []
     for s in range(n):
-        req = AskRequest(query=query, catalog=catalog, checkpoint=checkpoint, temperature=temperature, seed=s,
+        req = AskRequest(query=query, catalog=catalog, checkpoint=checkpoint, temperature=temperature, seed=s, explain=False,
                          max_tokens=max_tokens, top_k=top_k, task="search", cache=True)
         raw, ans = "", None
         for ev in run(req):

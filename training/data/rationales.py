@@ -36,7 +36,7 @@ def _en_list(xs: list[str]) -> str:
     return ", ".join(xs[:-1]) + " and " + xs[-1]
 
 
-def _terms(xs: list[str], lang: str, n: int, foreign: int = 0) -> list[str]:
+def terms_in_language(xs: list[str], lang: str, n: int, foreign: int = 0) -> list[str]:
     """Up to n terms as written in `lang`; Korean keeps at most `foreign` untranslated ones."""
     out = []
     for x in xs:
@@ -61,9 +61,9 @@ def _article(np: str) -> str:
 
 def noun_phrase(q: Qualities, lang: str, rng: random.Random, *, genres_n: int = 3) -> str:
     """'a 1990s action and crime movie about heists, by X, for Y' / its Korean counterpart."""
-    genres = _terms(q.genres, lang, genres_n, foreign=1)
-    themes = _terms(q.themes, lang, 3, foreign=1)
-    kws = _terms(q.keywords, lang, 3, foreign=2)
+    genres = terms_in_language(q.genres, lang, genres_n, foreign=1)
+    themes = terms_in_language(q.themes, lang, 3, foreign=1)
+    kws = terms_in_language(q.keywords, lang, 3, foreign=2)
     if lang == "ko":
         parts = []
         if q.place:
@@ -199,9 +199,9 @@ def _audience_sentence(q: Qualities, lang: str, rng: random.Random) -> list[str]
 
 def search_query(q: Qualities, lang: str, rng: random.Random) -> str:
     """A short, vague request a person might type for this item; never its title."""
-    g = _terms(q.genres, lang, 2, foreign=1)
-    th = _terms(q.themes, lang, 2, foreign=1)
-    kw = _terms(q.keywords, lang, 2, foreign=2)
+    g = terms_in_language(q.genres, lang, 2, foreign=1)
+    th = terms_in_language(q.themes, lang, 2, foreign=1)
+    kw = terms_in_language(q.keywords, lang, 2, foreign=2)
     noun = q.noun_ko if lang == "ko" else q.noun_en
     opts: list[str] = []
     if lang == "ko":
@@ -295,7 +295,7 @@ _RAT_SHOTS = {
 
 
 def item_line(title: str, q: Qualities, lang: str) -> str:
-    facts = _terms(q.genres + q.themes + q.keywords, lang, 4) or ([q.creators[0]] if q.creators else [])
+    facts = terms_in_language(q.genres + q.themes + q.keywords, lang, 4) or ([q.creators[0]] if q.creators else [])
     noun = q.noun_ko if lang == "ko" else q.noun_en
     return f"{title} | {noun} | {', '.join(facts)}"
 
@@ -312,10 +312,10 @@ def fact_line(q: Qualities, lang: str, shared: list[str] | None = None) -> str:
     parts = [q.noun_ko if ko else q.noun_en]
     if shared:
         parts.append(("기록과 공통: " if ko else "history shares: ") + ", ".join(shared))
-    g = _terms(q.genres, lang, 3)
+    g = terms_in_language(q.genres, lang, 3)
     if g:
         parts.append(("장르: " if ko else "genres: ") + ", ".join(g))
-    th = _terms(q.themes, lang, 3) or _terms(q.keywords, lang, 3)
+    th = terms_in_language(q.themes, lang, 3) or terms_in_language(q.keywords, lang, 3)
     if th:
         parts.append(("주제: " if ko else "themes: ") + ", ".join(th))
     if q.creators:

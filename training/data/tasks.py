@@ -408,7 +408,7 @@ def build_understand_row(spec: dict, cats: dict[str, CatalogData]) -> dict:
         asked = list(dict.fromkeys(asked)) or q.genres[:2]
         era = q.era if q.era and str(q.era) in query else None
         titles = [title(i) for i in famous_fits(cd, [t.lower() for t in asked], set(), 3, era=era)]
-        genres = R._terms(asked, cat_lang, 5)  # no title keywords: on thin data they are the title's own words
+        genres = R.terms_in_language(asked, cat_lang, 5)  # no title keywords: on thin data they are the title's own words
         hist_titles: list[str] = []
     else:
         query = ""
@@ -422,7 +422,7 @@ def build_understand_row(spec: dict, cats: dict[str, CatalogData]) -> dict:
         fits = famous_fits(cd, shared[:4] or [t for t, _ in profile.most_common(3)], set(hist) | {target}, 2)
         titles = [title(target)] + [title(i) for i in fits]
         display = {t.lower(): t for t in (*q.genres, *q.themes)}
-        genres = R._terms([display[t] for t in shared], cat_lang, 5) or R._terms([*q.genres, *q.themes], cat_lang, 3)
+        genres = R.terms_in_language([display[t] for t in shared], cat_lang, 5) or R.terms_in_language([*q.genres, *q.themes], cat_lang, 3)
         genres += [c for c in q.creators[:1] if any(c in cd.q(h).creators for h in hist)]  # an author they keep reading
         hist_titles = [title(h) for h in hist]
     response = prompts.understanding_answer(titles, genres) if titles and genres else ""

@@ -165,7 +165,8 @@ def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str
     lines = [
         f"# recchat `{cfg.name}` adapter",
         "",
-        f"A LoRA adapter over Gemma 3 270M (Q4_K_M, the packaged base) for recchat's chat prompts; "
+        f"A LoRA adapter over Gemma 3 270M (Q4_K_M, the packaged base) for recchat's "
+        f"{'request reader' if trained_style(cfg) == 'understand' else 'chat prompts'}; "
         f"{'DPO (best/worst of five) on top of the SFT adapter' if run.get('kind') == 'dpo' else 'supervised fine-tuning on recchat instruction data'}.",
         "Load: `recchat ask --checkpoint " + cfg.name + "` (llama.cpp `lora_path` over the base GGUF).",
         f"- prompt style: {trained_style(cfg)}"

@@ -68,6 +68,9 @@ class RankConfig:
                                                         "better than it is on what people type"})
     reuse_features: bool = field(default=False, metadata={"help": "refit on the features saved by the last run (RECCHAT_HOME/rank)"})
     out_dir: str = field(default="", metadata={"help": "where to write models (default: recchat/ranking/models)"})
+    drop_features: list[str] = field(default_factory=list, metadata={"help": "computed features the shipped model leaves out"})
+    ablate: list[str] = field(default_factory=list, metadata={"help": "features each refitted without, on the same split: "
+                                                               "validation NDCG@10 with and without, paired bootstrap"})
 
 
 def _log(msg: str) -> None:
@@ -138,6 +141,7 @@ def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndar
         inp = HistoryInput(history_vecs=np.asarray([r["vector"] for r in rows], np.float32),
                            history_ids=[r["id"] for r in rows],
                            titles_text=" ".join(r["title"] for r in rows[-5:]),
+                           titles=[r["title"] for r in rows],
                            cf=cf if rng.random() < cfg.cf_share else None)
         if rng.random() < cfg.llm_share:
             inp.llm = model_text(cfg, name, history_ids=inp.history_ids,
@@ -147,7 +151,7 @@ def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndar
             pool.rows.pop(h, None)
         if c.target not in pool.rows:
             continue
-        ids, x = history_features(pool, inp, grounded, cf_scores, prior, set())
+        ids, x = history_features(pool, inp, grounded, cf_scores, prior, set(), F.HISTORY)
         out.append((x, np.array([1.0 if j == c.target else 0.0 for j in ids]), name))
     return out
 
@@ -205,6 +209,34 @@ def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
             "importance_gain": dict(zip(names, booster.feature_importance("gain").round(2).tolist()))}
 
 
+def _columns(groups, all_names: tuple[str, ...], names: tuple[str, ...]):
+    idx = [all_names.index(f) for f in names]
+    return [(x[:, idx], y, c) for x, y, c in groups]
+
+
+def per_group_ndcg10(groups, booster) -> np.ndarray:
+    return np.array([_ndcg10([g], lambda x: booster.predict(x)) for g in groups])
+
+
+def ablation(cfg: RankConfig, task: str, groups, all_names: tuple[str, ...], names: tuple[str, ...],
+             feature: str) -> dict:
+    """The model with and without `feature`, fitted on the same split: validation NDCG@10 of each, the
+    paired difference and its bootstrap 95% interval (1,000 resamples of the validation cases)."""
+    with_f = tuple(names) if feature in names else tuple(f for f in all_names if f in names or f == feature)
+    without = tuple(f for f in with_f if f != feature)
+    rng = np.random.default_rng(cfg.seed)
+    valid = [groups[i] for i in rng.permutation(len(groups))[:max(1, int(len(groups) * cfg.valid_share))]]
+    scores = {}
+    for key, ns in (("with", with_f), ("without", without)):
+        r = fit(cfg, task, _columns(groups, all_names, ns), ns)
+        scores[key] = per_group_ndcg10(_columns(valid, all_names, ns), r["booster"])
+    diff = scores["with"] - scores["without"]
+    boot = np.random.default_rng(cfg.seed + 7).choice(diff, size=(1000, len(diff))).mean(axis=1)
+    return {"with": round(float(scores["with"].mean()), 4), "without": round(float(scores["without"].mean()), 4),
+            "diff": round(float(diff.mean()), 4), "ci95": [round(float(np.quantile(boot, q)), 4) for q in (0.025, 0.975)],
+            "valid_groups": len(diff)}
+
+
 def main(cfg: RankConfig) -> dict:
     bad = sorted(set(cfg.catalogs) & HELD_OUT)
     if bad:
@@ -242,10 +274,15 @@ def main(cfg: RankConfig) -> dict:
         cache.write_bytes(pickle.dumps((groups, per_catalog)))
     report = {}
     for task in cfg.tasks:
-        names = F.SEARCH if task == "search" else F.HISTORY
+        all_names = F.SEARCH if task == "search" else F.HISTORY
+        names = tuple(f for f in all_names if f not in cfg.drop_features)
         if len(groups[task]) < 20:
             raise BadInput(f"only {len(groups[task])} {task} cases with the target among the candidates; build more catalogs")
-        r = fit(cfg, task, groups[task], names)
+        ablations = {f: ablation(cfg, task, groups[task], all_names, names, f) for f in cfg.ablate if f in all_names}
+        for f, a in ablations.items():
+            _log(f"{task}: without {f} {a['without']:.4f}, with {a['with']:.4f} (diff {a['diff']:+.4f}, 95% CI {a['ci95']})")
+        r = fit(cfg, task, _columns(groups[task], all_names, names), names)
+        r["ablations"] = ablations
         booster = r.pop("booster")
         path = out_dir / f"{task}.lgb.txt"
         tmp = path.with_suffix(".tmp")
