@@ -51,14 +51,14 @@ WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def named_items(rationale: str, items: list[dict]) -> list[dict]:
-    """The shown items whose title (without edition or series: recchat.ranking.anchors.core_title) the
-    rationale names."""
+    """The shown items whose title (without edition or series: recchat.ranking.anchors.core_title, or
+    the shorter name the app's sentence uses: short_name) the rationale names."""
     from recchat.core.textnorm import normalize_title
-    from recchat.ranking.anchors import core_title
+    from recchat.ranking.anchors import core_title, short_name
 
     text = f" {normalize_title(rationale)} "
-    keys = [(it, normalize_title(core_title(it["title"]))) for it in items]
-    return [it for it, key in keys if len(key) >= 3 and f" {key} " in text]
+    keys = [(it, {normalize_title(core_title(it["title"])), normalize_title(short_name(it["title"]))}) for it in items]
+    return [it for it, ks in keys if any(len(k) >= 3 and f" {k} " in text for k in ks)]
 
 
 def attributes(item_text: str) -> list[str]:

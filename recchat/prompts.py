@@ -409,30 +409,37 @@ _WHY_HEAD = {
     "en": "A recommender says in one sentence why the first shown item fits: its listed genres, then the request.\n\n",
     "ko": "추천 도우미가 보여 준 첫 항목이 왜 맞는지 한 문장으로 말합니다: 그 항목에 적힌 장르, 그리고 요청.\n\n",
 }
-# Each answer copies the first item's listed attributes and echoes the request: a 270M model copies
-# reliably, and what it copies is true of the item.
+# Each answer opens with one of the first item's listed attributes (the grammar holds it to that) and
+# ties it to the request in plain words: a 270M model copies reliably, and what it copies is true. The endings are
+# generic on purpose (a vivid one, "a voyage at sea", came back in answers about staplers).
 _WHY_SHOTS = {
     "en": [
         ("Request: a courtroom drama about a wrongful conviction",
-         [("12 Angry Men (1957)", ["drama", "courtroom"]), ("The Hurricane (1999)", ["drama", "biography"])],
-         "a courtroom drama, for the wrongful-conviction story you asked for."),
+         [("12 Angry Men", ["drama", "courtroom"]), ("The Hurricane", ["drama", "biography"])],
+         "a drama set in a courtroom, which is what you asked for."),
         ("Liked: Halo 3; Gears of War 2",
          [("Mass Effect 2", ["shooter", "role-playing"]), ("Crackdown", ["action", "open world"])],
-         "a role-playing shooter, with the squad combat of the games you liked."),
-        ("Request: a novel about an adventure at sea",
-         [("Moby-Dick", ["classics", "adventure"]), ("Kon-Tiki", ["travel", "nonfiction"])],
-         "an adventure classic, a long voyage at sea as you asked."),
+         "a shooter with role-playing, close to the games you liked."),
+        ("Request: a gentle story about growing up",
+         [("Anne of Green Gables", ["classic", "fiction"]), ("Little Women", ["classic", "romance"])],
+         "a classic of fiction, gentle like the story you want."),
+        ("Request: a sturdy backpack for school",
+         [("JanSport Right Pack", ["backpack", "school supplies"]), ("Five Star Binder", ["binder"])],
+         "a backpack from school supplies, made for everyday school use."),
     ],
     "ko": [
         ("요청: 억울한 유죄 판결을 다룬 법정 드라마",
-         [("12 Angry Men (1957)", ["드라마", "법정"]), ("The Hurricane (1999)", ["드라마", "전기"])],
-         "법정 드라마라서 찾으시는 억울한 판결 이야기에 맞아요."),
+         [("12 Angry Men", ["드라마", "법정"]), ("The Hurricane", ["드라마", "전기"])],
+         "드라마이고 법정이 무대라서 요청하신 이야기에 맞아요."),
         ("좋아한 것: Halo 3; Gears of War 2",
          [("Mass Effect 2", ["슈팅", "롤플레잉"]), ("Crackdown", ["액션", "오픈 월드"])],
-         "슈팅과 롤플레잉 게임이라 좋아하신 게임들과 닮았어요."),
-        ("요청: 바다 모험 소설",
-         [("Moby-Dick", ["고전", "모험"]), ("Kon-Tiki", ["여행", "논픽션"])],
-         "모험 고전이라 바다 여행 이야기를 원하시는 요청에 맞아요."),
+         "슈팅에 롤플레잉이 더해진 게임이라 좋아하신 게임들과 닮았어요."),
+        ("요청: 잔잔한 성장 이야기",
+         [("Anne of Green Gables", ["고전", "소설"]), ("Little Women", ["고전", "로맨스"])],
+         "고전 소설이라 잔잔한 성장 이야기를 원하실 때 좋아요."),
+        ("요청: 학교에 들고 다닐 튼튼한 가방",
+         [("JanSport Right Pack", ["백팩", "학용품"]), ("Five Star Binder", ["바인더"])],
+         "백팩이라 매일 학교에 들고 다니기 좋아요."),
     ],
 }
 _ATTR_FIELD = re.compile(r"^\s*([^:|]{1,40}):\s*(.*)$")
@@ -469,7 +476,8 @@ def _why_block(line: str, shown: list[tuple[str, list[str]]], language: str) -> 
 def why_prompt(task: Task, language: str, shown: list[tuple[str, list[str]]], query: str = "",
                history: list[str] | None = None) -> str:
     """A completion prompt (any checkpoint) for one sentence on why the first shown items fit.
-    `shown` = [(title, attributes in English)], best first; the prompt lists at most three."""
+    `shown` = [(name, attributes in the person's language: attributes_in)], best first (the name without edition or platform: a
+    long product title would use up the sentence); the prompt lists at most three."""
     lang = "ko" if language == "ko" else "en"
     if task == "search":
         line = ("요청: " if lang == "ko" else "Request: ") + sanitize(query, 300)
@@ -478,4 +486,4 @@ def why_prompt(task: Task, language: str, shown: list[tuple[str, list[str]]], qu
     out = _WHY_HEAD[lang]
     for ex_line, ex_shown, ex_why in _WHY_SHOTS[lang]:
         out += _why_block(ex_line, ex_shown, lang) + f" {ex_shown[0][0]}{WHY_SEP}{ex_why}\n\n"
-    return out + _why_block(line, [(t, attributes_in(a, lang)) for t, a in shown[:3]], lang) + " "
+    return out + _why_block(line, shown[:3], lang) + " "

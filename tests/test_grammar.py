@@ -176,10 +176,17 @@ def test_a_request_reader_over_candidates_shows_only_candidates(home, checkpoint
 def test_why_grammar_parses_for_hostile_titles_and_needs_one(vocab_llm):
     from recchat.llm.grammar import compile_grammar, why_grammar
 
-    g = why_grammar(HOSTILE, prompts.WHY_SEP)
-    assert g.startswith("root ::= title") and 'Say \\"Hello\\" (2001)' in g
+    shown = [(t, ["drama", 'a "quoted" tag']) for t in HOSTILE[:4]] + [(t, []) for t in HOSTILE[4:]]
+    g = why_grammar(shown, prompts.WHY_SEP, article=True)
+    assert g.startswith("root ::= item0 | item1 | item2 | item3\n") and 'Say \\"Hello\\" (2001)' in g
+    assert 'item0 ::= "Say \\"Hello\\" (2001)" " — " ("a " | "an ")? ("drama" | "a \\"quoted\\" tag") rest' in g
+    assert "괴물" not in g  # an item with nothing listed is left out while others have attributes
     compile_grammar(vocab_llm, g)
-    assert why_grammar(["  ", ""], prompts.WHY_SEP) is None
+    bare = why_grammar([(t, []) for t in HOSTILE], prompts.WHY_SEP, article=True)
+    assert 'item4 ::= "괴물 (2006)" " — " rest' in bare  # none has any: free text after the name
+    compile_grammar(vocab_llm, bare)
+    compile_grammar(vocab_llm, why_grammar([("괴물", ["공포"])], prompts.WHY_SEP, article=False))
+    assert why_grammar([("  ", ["drama"]), ("", [])], prompts.WHY_SEP, article=True) is None
 
 
 @pytest.mark.slow
@@ -188,6 +195,7 @@ def test_the_sentence_on_why_opens_with_a_shown_item_in_the_persons_language(hom
     """After the final items, the app's sentence names one of them first (grammar), in the person's
     language, and arrives after the final items are on screen; explain=False leaves it out."""
     from recchat.core.textnorm import detect_language
+    from recchat.retrieval.store import get_store
 
     events = list(run(AskRequest(query=query, catalog="movies", checkpoint="base", top_k=5, seed=0)))
     kinds = [e[0] for e in events]
@@ -196,8 +204,13 @@ def test_the_sentence_on_why_opens_with_a_shown_item_in_the_persons_language(hom
     assert kinds.index("why") > max(i for i, e in enumerate(events) if e[0] == "items")
     ans = events[-1][1]
     assert [i.id for i in ans.items] == [i.id for i in final]
-    first = ans.why.partition(prompts.WHY_SEP)[0]
-    assert first in {shown_title(prompts.sanitize(i.title, 120)) for i in ans.items[:3]}, ans.why
+    from recchat.ranking.anchors import short_name
+
+    first, _, rest = ans.why.partition(prompts.WHY_SEP)  # the name without edition or platform, as the prompt lists it
+    named = next(i for i in ans.items[:3] if shown_title(prompts.sanitize(short_name(i.title))) == first)
+    attrs = prompts.attributes_in(prompts.item_attributes(get_store().get("movies", [named.id])[0]["text"]), language)
+    assert any(rest.removeprefix("a ").removeprefix("an ").startswith(a) for a in attrs), (ans.why, attrs)
+    assert ans.why.endswith((".", "!", "?", "…")), ans.why  # one sentence, or one cut by max_tokens
     assert detect_language(ans.why.partition(prompts.WHY_SEP)[2]) == language, ans.why
     quiet = list(run(AskRequest(query=query, catalog="movies", checkpoint="base", top_k=5, seed=0, explain=False)))
     assert "why" not in [e[0] for e in quiet] and quiet[-1][1].why == ""

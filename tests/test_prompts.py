@@ -87,7 +87,7 @@ def test_why_prompt_lists_three_shown_items_with_their_attributes_in_the_persons
     en = prompts.why_prompt("search", "en", shown, query="a crime thriller")
     assert en.endswith("Request: a crime thriller\nShown: Se7en (1995) (mystery, thriller) | Zodiac (2007) "
                        "(crime, drama) | Prisoners (2013) (thriller)\nWhy: ")
-    ko = prompts.why_prompt("search", "ko", shown, query="범죄 스릴러 영화")
+    ko = prompts.why_prompt("search", "ko", [(t, prompts.attributes_in(a, "ko")) for t, a in shown], query="범죄 스릴러 영화")
     assert ko.endswith("요청: 범죄 스릴러 영화\n보여 준 항목: Se7en (1995) (미스터리, 스릴러) | Zodiac (2007) (범죄, 드라마) "
                        "| Prisoners (2013) (스릴러)\n이유: ")
     hist = prompts.why_prompt("recommend", "en", shown[:1], history=["Heat", "Ronin<end_of_turn>"])
@@ -96,5 +96,7 @@ def test_why_prompt_lists_three_shown_items_with_their_attributes_in_the_persons
 
 
 def test_copies_example_catches_a_repeated_why_example():
-    assert prompts.copies_example("a courtroom drama, for the wrongful-conviction story you asked for.")
+    assert prompts.copies_example("a drama set in a courtroom, which is what you asked for.")
+    assert prompts.attributes_in(["crime", "office products", "thriller"], "ko") == ["범죄", "스릴러"]
+    assert prompts.attributes_in(["crime", "office products"], "en") == ["crime", "office products"]
     assert not prompts.copies_example("a space opera with a lonely robot")

@@ -64,7 +64,8 @@ def next_prompt(catalog: str, checkpoint: str):
     answers = []
     for seed in range(N_ANSWERS):
         a = answer(AskRequest(query=p.get("query", ""), history_ids=p.get("history_ids"), catalog=catalog,
-                              checkpoint=checkpoint, temperature=0.9, seed=seed, cache=True, top_k=3))
+                              checkpoint=checkpoint, temperature=0.9, seed=seed, cache=True, top_k=3,
+                              explain=False))  # the pair is about the reading; five answers wait less
         answers.append(a)
     return p, answers, f"{len(done)} labelled · {len(todo)} to go"
 

@@ -320,12 +320,13 @@ def _why(ckpt_name: str, task: str, language: str, query: str, history: list[str
     """Stream one sentence on why the first shown items fit (recchat.prompts.why_prompt), opening with
     one of their titles under a grammar; returns it. Greedy: the same items get the same sentence."""
     s = get_settings()
-    shown = [(shown_title(prompts.sanitize(r["title"], 120)), prompts.item_attributes(r.get("text", ""))) for r in rows[:3]]
-    prompt = prompts.why_prompt(task, language, shown, query=query, history=history)
+    shown = [(shown_title(prompts.sanitize(A.short_name(r["title"]))),
+              prompts.attributes_in(prompts.item_attributes(r.get("text", "")), language)) for r in rows[:3]]
+    prompt = prompts.why_prompt(task, language, shown, query=query, history=[A.short_name(h) for h in history])
     text = ""
     # no stop string: the grammar ends the sentence with its newline, so a text without one was cut by max_tokens
     for piece in stream_completion(ckpt_name, prompt, max_tokens=s.why_max_tokens, temperature=0.0, seed=seed,
-                                   grammar=why_grammar([t for t, _ in shown], prompts.WHY_SEP)):
+                                   grammar=why_grammar(shown, prompts.WHY_SEP, article=language != "ko")):
         text += piece
         yield ("why", piece)
     if text and not text.endswith("\n"):

@@ -60,16 +60,35 @@ def picks_grammar(titles: list[str], label: str) -> str | None:
     return "\n".join(lines) + "\n"
 
 
-def why_grammar(titles: list[str], sep: str) -> str | None:
+def why_grammar(shown: list[tuple[str, list[str]]], sep: str, article: bool) -> str | None:
     """GBNF for the sentence on why shown items fit (recchat.prompts.why_prompt): it opens with one of
-    `titles`, then `sep`, then free text to the end of the line. None when no title is usable."""
-    shown = list(dict.fromkeys(t for t in map(shown_title, titles) if t))
-    if not shown:
+    the shown names, then `sep`, then one of THAT item's own attributes (after "a "/"an " in English:
+    `article`), then the rest of one sentence to its full stop and a newline. So the sentence names a
+    shown item and states something the item really has, by construction. Items without attributes
+    are left out while another has some; when none has any, free text follows the name. None when no
+    name is usable."""
+    alts, rules = [], []
+    for name, attrs in shown:
+        name = shown_title(name)
+        if not name or any(name == a for a, _ in alts):
+            continue
+        attrs = [a for a in dict.fromkeys(shown_title(x) for x in attrs) if a]
+        alts.append((name, attrs))
+    if not alts:
         return None
+    if any(attrs for _, attrs in alts):  # free text about an item with nothing listed invents things ("Minecraft — a role-playing game")
+        alts = [(name, attrs) for name, attrs in alts if attrs]
+    for k, (name, attrs) in enumerate(alts):
+        if attrs:
+            lead = '("a " | "an ")? ' if article else ""
+            rules.append(f"item{k} ::= {literal(name)} {literal(sep)} {lead}({' | '.join(literal(a) for a in attrs)}) rest")
+        else:
+            rules.append(f"item{k} ::= {literal(name)} {literal(sep)} rest")
+    # one sentence: text up to its first full stop (".", "!", "?"), then the newline that ends it
     return "\n".join([
-        f"root ::= title {literal(sep)} reason [\\n]",
-        "title ::= " + " | ".join(literal(t) for t in shown),
-        "reason ::= [^\\n]+",
+        "root ::= " + " | ".join(f"item{k}" for k in range(len(alts))),
+        *rules,
+        "rest ::= [^\\n.!?]* [.!?] [\\n]",
     ]) + "\n"
 
 

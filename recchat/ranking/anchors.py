@@ -93,6 +93,18 @@ def core_title(title: str) -> str:
     return re.split(r"\s[-–:]\s|:\s", core)[0].strip() or str(title)
 
 
+def short_name(title: str, limit: int = 60) -> str:
+    """What a sentence calls an item: its core title, and of a long product title only the part before
+    its first comma ("Pentel EnerGel Deluxe RTX Retractable Liquid Gel Pen, 0.7mm, ..." -> the pen),
+    at most `limit` characters, cut at a word."""
+    name = core_title(title)
+    if len(name) > 40 and "," in name:
+        name = name.split(",")[0].strip() or name
+    if len(name) > limit:
+        name = name[:limit].rsplit(" ", 1)[0]
+    return name
+
+
 def franchise_keys(titles: list[str]) -> set[str]:
     """Normalised anchor titles with a series suffix removed ("A Game of Thrones (A Song of Ice and
     Fire, #1)" -> "game of thrones"): an item whose title contains one belongs to the franchise."""

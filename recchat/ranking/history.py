@@ -83,9 +83,10 @@ def featurize(pool: Pool, inp: HistoryInput, grounded: dict[str, float], cf_scor
         "cf_rank": F.rank_feature(ids, pool.lists.get("cf")) if cf_scores is not None else nan,
         "rank_mean": F.rank_feature(ids, pool.lists.get("mean")),
         "rank_bm25": F.rank_feature(ids, pool.lists.get("bm25_h")),
-        "words_h": F.title_overlap(inp.titles if inp.titles is not None else [inp.titles_text],
-                                   [pool.rows[i] for i in ids]),
     }
+    if "words_h" in names:  # a Python loop over titles: only when the model reads it
+        cols["words_h"] = F.title_overlap(inp.titles if inp.titles is not None else [inp.titles_text],
+                                          [pool.rows[i] for i in ids])
     return ids, F.matrix(cols, names, off)
 
 

@@ -31,8 +31,10 @@ def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: lis
                          titles_text=" ".join(core_title(a["title"]) for a in anchors),
                          titles=[core_title(a["title"]) for a in anchors],
                          llm=inp.llm, cf=cf, candidates=inp.candidates)
-    h_pool, h_scores = score_history(store, catalog, h_inp, prior, depth=depth, off=off, fts_weight=fts_weight,
-                                     learned=learned)
+    # no full text on the anchors' titles: their series is left out of the answer, so title words could only
+    # find items that merely share a word ("Games People Play" for "The Hunger Games")
+    h_pool, h_scores = score_history(store, catalog, h_inp, prior, depth=depth, off=set(off) | {"bm25"},
+                                     fts_weight=fts_weight, learned=learned)
     for i, r in h_pool.rows.items():
         pool.rows.setdefault(i, r)
     shown = (lambda i: not exclusion.excludes(pool.rows[i])) if exclusion else (lambda i: True)

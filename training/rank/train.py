@@ -19,6 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from tqdm import tqdm
 
 from recchat import prompts
 from recchat.chat.pipeline import AskRequest, run
@@ -83,7 +84,7 @@ def model_text(cfg: RankConfig, name: str, *, query: str = "", history_ids: list
     generates nothing twice), made into the ranking's ModelText exactly as the pipeline does."""
     raw = ""
     req = AskRequest(query=query, history_ids=history_ids, catalog=name, checkpoint=cfg.llm_checkpoint,
-                     task="search" if query else "recommend", cache=True, seed=cfg.seed, top_k=1,
+                     task="search" if query else "recommend", cache=True, seed=cfg.seed, top_k=1, explain=False,
                      ranker="rrf")  # only the model's text is used: the ranker being retrained may not fit the features
     for ev in run(req):
         if ev[0] == "token":
@@ -107,7 +108,7 @@ def search_groups(cfg: RankConfig, name: str, items, log, prior) -> list[tuple[n
     need = [i for i, (c, t) in enumerate(zip(cases, texts)) if t != c.query and t.strip()]
     tv = dict(zip(need, emb.embed_queries([texts[i] for i in need]))) if need else {}
     out = []
-    for i, c in enumerate(cases):
+    for i, c in enumerate(tqdm(cases, desc=f"{name} search cases", file=sys.stderr, mininterval=10)):
         inp = SearchInput(query=c.query, query_vec=qv[i], catalog_text=texts[i] or c.query, catalog_vec=tv.get(i))
         if rng.random() < cfg.llm_share:
             inp.llm = model_text(cfg, name, query=c.query, anchor=qv[i])
@@ -134,7 +135,7 @@ def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndar
     cf = ItemKNN.fit(leave_last_out(log), progress=False) if cfg.cf_share > 0 else None
     rng = np.random.default_rng(cfg.seed)
     out = []
-    for c in cases:
+    for c in tqdm(cases, desc=f"{name} history cases", file=sys.stderr, mininterval=10):
         rows = store.get(name, c.history)
         if not rows:
             continue
