@@ -73,7 +73,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def screenshot(path: Path, request: str) -> None:
+def screenshot(path: Path, request: str, timeout_s: int = 300) -> None:
     """Start the app, open its Compare tab in chromium, ask `request`, wait for the three answers."""
     from playwright.sync_api import sync_playwright
 
@@ -103,11 +103,13 @@ def screenshot(path: Path, request: str) -> None:
             page.get_by_label("Request").fill(request)
             page.get_by_role("button", name="Compare", exact=True).click()
             # done when every column shows its items (cards come with each checkpoint's final answer)
-            page.wait_for_function(
-                "Array.from(document.querySelectorAll('.rc-compare-text')).length === 3 && "
-                "document.querySelectorAll('[data-testid=item-card]').length >= 15", timeout=300_000)
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(path), full_page=True)
+            try:
+                page.wait_for_function(  # three texts with their sentence on why, and the cards under them
+                    "Array.from(document.querySelectorAll('.rc-compare-text')).filter(e => e.innerText.includes('—'))"
+                    ".length >= 3 && document.querySelectorAll('.rc-card').length >= 15", timeout=timeout_s * 1000)
+            finally:
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(path), full_page=True)  # what the page shows, answered or not
             browser.close()
     finally:
         app.terminate()

@@ -14,7 +14,8 @@ catalog's log, seed 0). Per checkpoint:
   grounded     it names one AND states >= 1 attribute that item's catalog text really has (genres, tags,
                categories, author; Korean through the glossary); over answers whose shown items have any
                attribute (games items are titles only, so games counts only names_shown)
-  language     the rationale is in the request's language
+  language     the rationale, with the shown items' names taken out (a title is in the catalog's language
+               whatever the sentence's), is in the request's language
   repetition   share of word 3-grams that repeat an earlier one (0 = none)
   copies       the base model's few-shot answers repeated (recchat.prompts.copies_example)
   words, tok/s length and decode speed
@@ -59,6 +60,16 @@ def named_items(rationale: str, items: list[dict]) -> list[dict]:
     text = f" {normalize_title(rationale)} "
     keys = [(it, {normalize_title(core_title(it["title"])), normalize_title(short_name(it["title"]))}) for it in items]
     return [it for it, ks in keys if any(len(k) >= 3 and f" {k} " in text for k in ks)]
+
+
+def without_names(text: str, items: list[dict]) -> str:
+    """`text` with the items' titles (whole, core and short) taken out."""
+    from recchat.ranking.anchors import core_title, short_name
+
+    for it in items:
+        for name in sorted({it["title"], core_title(it["title"]), short_name(it["title"])}, key=len, reverse=True):
+            text = text.replace(name, " ")
+    return text
 
 
 def attributes(item_text: str) -> list[str]:
@@ -128,7 +139,7 @@ def run_one(catalog: str, ckpt: str, req: dict) -> dict:
         "request": req.get("query") or " ; ".join(r["title"] for r in get_store().get(catalog, req["history_ids"])),
         "rationale": a.rationale, "why": a.why, "shown": [r["title"] for r in shown],
         "names_shown": bool(named), "checkable": checkable, "grounded": bool(named) and grounded,
-        "language_ok": bool(said.strip()) and detect_language(said) == req["language"],
+        "language_ok": bool(said.strip()) and detect_language(without_names(said, shown)) == req["language"],
         "repetition": round(repetition(said), 3), "copies": prompts.copies_example(said),
         "words": len(WORD.findall(said)), "tok_s": a.timings.decode_tok_s,
     }

@@ -442,29 +442,40 @@ _WHY_SHOTS = {
          "백팩이라 매일 학교에 들고 다니기 좋아요."),
     ],
 }
-_ATTR_FIELD = re.compile(r"^\s*([^:|]{1,40}):\s*(.*)$")
+_ATTR_FIELD = re.compile(r"^\s*([A-Za-z][\w ]{0,19}):\s*(.*)$")  # "genres: ...", "brand: ...": a short label
 _NUMBERISH = re.compile(r"^[\d.,/\s%+-]+$")
 
 
+_LOWER_FIELDS = {"genres", "genre", "tags", "categories", "category", "type", ""}
+
+
 def item_attributes(text: str, limit: int = 4) -> list[str]:
-    """The values of an item's catalog fields after its title, lowercased, numbers left out:
+    """The values of an item's catalog fields after its title, numbers left out: labelled fields
+    ("genres: Animation, Comedy", "brand: HP", "by: Suzanne Collins") and an unlabelled category list
+    ("Bakeries, Food, Caterers"), not free text (a description's sentence, split at its commas, is no
+    attribute). Genre-like values are lowercased ("Animation" -> "animation"); names keep their case.
     "Toy Story (1995) | genres: Animation, Comedy | rating: 4.1" -> ["animation", "comedy"]."""
     out: list[str] = []
     for part in str(text or "").split(" | ")[1:]:
         m = _ATTR_FIELD.match(part)
-        vals = m.group(2) if m else part
-        for v in vals.split(","):
-            v = " ".join(v.split()).strip().lower()
-            if 2 < len(v) <= 40 and not _NUMBERISH.match(v) and v not in out:
+        field, vals = (m.group(1).strip().lower(), m.group(2)) if m else ("", part)
+        pieces = [" ".join(v.split()) for v in vals.split(",")]
+        if any(". " in v or v.endswith(".") or len(v.split()) > 4 for v in pieces):
+            continue  # free text, not a list of categories or names
+        for v in pieces:
+            v = v.lower() if field in _LOWER_FIELDS else v
+            if 2 <= len(v) <= 40 and not _NUMBERISH.match(v) and v.lower() not in {x.lower() for x in out}:
                 out.append(v)
     return out[:limit]
 
 
 def attributes_in(attrs: list[str], language: str) -> list[str]:
-    """Attributes as the person reads them: Korean keeps only the words the glossary translates."""
+    """Attributes as the person reads them: in Korean, the glossary's word where it has one, first;
+    the rest as they are (a Korean sentence may say "RPG"; leaving them out left items with nothing)."""
     if language != "ko":
         return attrs
-    return list(dict.fromkeys(GLOSSARY[a] for a in attrs if a in GLOSSARY))
+    ko = [GLOSSARY[a.lower()] for a in attrs if a.lower() in GLOSSARY]
+    return list(dict.fromkeys(ko + [a for a in attrs if a.lower() not in GLOSSARY]))
 
 
 def _why_block(line: str, shown: list[tuple[str, list[str]]], language: str) -> str:

@@ -34,9 +34,9 @@ $PIP install diskcache jinja2 typing-extensions  # llama-cpp-python's own runtim
 
 if [ "$TARGET" = "dev" ]; then
   $PIP install -e ".[dev]"
-  if ! command -v chromium >/dev/null 2>&1; then
-    echo "[install] installing Debian's chromium for the browser test"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+  if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; then
+    echo "[install] installing Debian's chromium and fonts-nanum (Hangul in screenshots) for the browser tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null) \
       || echo "[install] could not install chromium; the browser test will be skipped"
   fi
 else

@@ -177,16 +177,18 @@ def test_why_grammar_parses_for_hostile_titles_and_needs_one(vocab_llm):
     from recchat.llm.grammar import compile_grammar, why_grammar
 
     shown = [(t, ["drama", 'a "quoted" tag']) for t in HOSTILE[:4]] + [(t, []) for t in HOSTILE[4:]]
-    g = why_grammar(shown, prompts.WHY_SEP, article=True)
+    g = why_grammar(shown, prompts.WHY_SEP, "en")
     assert g.startswith("root ::= item0 | item1 | item2 | item3\n") and 'Say \\"Hello\\" (2001)' in g
     assert 'item0 ::= "Say \\"Hello\\" (2001)" " — " ("a " | "an ")? ("drama" | "a \\"quoted\\" tag") rest' in g
     assert "괴물" not in g  # an item with nothing listed is left out while others have attributes
     compile_grammar(vocab_llm, g)
-    bare = why_grammar([(t, []) for t in HOSTILE], prompts.WHY_SEP, article=True)
+    bare = why_grammar([(t, []) for t in HOSTILE], prompts.WHY_SEP, "en")
     assert 'item4 ::= "괴물 (2006)" " — " rest' in bare  # none has any: free text after the name
     compile_grammar(vocab_llm, bare)
-    compile_grammar(vocab_llm, why_grammar([("괴물", ["공포"])], prompts.WHY_SEP, article=False))
-    assert why_grammar([("  ", ["drama"]), ("", [])], prompts.WHY_SEP, article=True) is None
+    ko = why_grammar([("괴물", ["공포", "thriller"])], prompts.WHY_SEP, "ko")
+    assert 'item0 ::= "괴물" " — " ("공포" | "thriller") rest' in ko and "[가-힣ㄱ-ㅎ0-9" in ko  # Korean after the names
+    compile_grammar(vocab_llm, ko)
+    assert why_grammar([("  ", ["drama"]), ("", [])], prompts.WHY_SEP, "en") is None
 
 
 @pytest.mark.slow

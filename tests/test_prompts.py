@@ -76,8 +76,11 @@ def test_copies_example_catches_parroted_fewshot_answers():
 def test_item_attributes_reads_the_fields_after_the_title_without_numbers():
     assert prompts.item_attributes("Toy Story (1995) | genres: Animation, Comedy | rating: 4.1") == ["animation", "comedy"]
     assert prompts.item_attributes("Dune | authors: Frank Herbert | average rating: 4.25 | genres: Sci-Fi, Classics",
-                             limit=3) == ["frank herbert", "sci-fi", "classics"]
+                             limit=3) == ["Frank Herbert", "sci-fi", "classics"]  # names keep their case
     assert prompts.item_attributes("Halo 3") == []  # a title-only item has nothing to say
+    assert prompts.item_attributes("HP 74 Ink | brand: HP | HP 74 cartridges work with: HP Deskjet D4260. Officejet") == ["HP"]
+    assert prompts.item_attributes("Rebecca's Cafe | Bakeries, Food, Caterers | in: Boston") == [
+        "bakeries", "food", "caterers", "Boston"]
     assert prompts.item_attributes("X | tags: a, 1990, very long " + "word " * 10) == []  # too short, a number, too long
 
 
@@ -97,6 +100,6 @@ def test_why_prompt_lists_three_shown_items_with_their_attributes_in_the_persons
 
 def test_copies_example_catches_a_repeated_why_example():
     assert prompts.copies_example("a drama set in a courtroom, which is what you asked for.")
-    assert prompts.attributes_in(["crime", "office products", "thriller"], "ko") == ["범죄", "스릴러"]
+    assert prompts.attributes_in(["crime", "office products", "Thriller"], "ko") == ["범죄", "스릴러", "office products"]
     assert prompts.attributes_in(["crime", "office products"], "en") == ["crime", "office products"]
     assert not prompts.copies_example("a space opera with a lonely robot")

@@ -47,3 +47,13 @@ def test_states_attribute_in_english_and_through_the_glossary_in_korean():
 ])
 def test_repetition(text, want):
     assert R.repetition(text) == pytest.approx(want)
+
+
+def test_language_is_judged_without_the_item_names():
+    from recchat.core.textnorm import detect_language
+
+    said = "Resident Evil 4 — 서바이벌 호러 게임이에요."
+    body = R.without_names(said, SHOWN)
+    assert "Resident" not in body and "게임이에요" in body
+    assert detect_language(body) == "ko"
+    assert detect_language(R.without_names("The Hunger Games (The Hunger Games, #1) — a dystopian novel.", SHOWN)) == "en"

@@ -60,11 +60,18 @@ def picks_grammar(titles: list[str], label: str) -> str | None:
     return "\n".join(lines) + "\n"
 
 
-def why_grammar(shown: list[tuple[str, list[str]]], sep: str, article: bool) -> str | None:
+# Korean after the names: Hangul, digits and plain punctuation, ending in Hangul before the stop
+# ("-" last in the class: a literal dash)
+KO_REST = r"""rest ::= [가-힣ㄱ-ㅎ0-9 ,~()'·-]* [가-힣] [.!?] [\n]"""
+
+
+def why_grammar(shown: list[tuple[str, list[str]]], sep: str, language: str) -> str | None:
     """GBNF for the sentence on why shown items fit (recchat.prompts.why_prompt): it opens with one of
-    the shown names, then `sep`, then one of THAT item's own attributes (after "a "/"an " in English:
-    `article`), then the rest of one sentence to its full stop and a newline. So the sentence names a
-    shown item and states something the item really has, by construction. Items without attributes
+    the shown names, then `sep`, then one of THAT item's own attributes (after "a "/"an " in English),
+    then the rest of one sentence to its full stop and a newline; in Korean the rest is Hangul, digits
+    and plain punctuation, ending in Hangul (an English attribute or brand otherwise pulled the sentence
+    into English, and the tuned adapters into lists of bars and brackets).
+    So the sentence names a shown item and states something the item really has, by construction. Items without attributes
     are left out while another has some; when none has any, free text follows the name. None when no
     name is usable."""
     alts, rules = [], []
@@ -80,7 +87,7 @@ def why_grammar(shown: list[tuple[str, list[str]]], sep: str, article: bool) -> 
         alts = [(name, attrs) for name, attrs in alts if attrs]
     for k, (name, attrs) in enumerate(alts):
         if attrs:
-            lead = '("a " | "an ")? ' if article else ""
+            lead = '("a " | "an ")? ' if language != "ko" else ""
             rules.append(f"item{k} ::= {literal(name)} {literal(sep)} {lead}({' | '.join(literal(a) for a in attrs)}) rest")
         else:
             rules.append(f"item{k} ::= {literal(name)} {literal(sep)} rest")
@@ -88,7 +95,7 @@ def why_grammar(shown: list[tuple[str, list[str]]], sep: str, article: bool) -> 
     return "\n".join([
         "root ::= " + " | ".join(f"item{k}" for k in range(len(alts))),
         *rules,
-        "rest ::= [^\\n.!?]* [.!?] [\\n]",
+        KO_REST if language == "ko" else "rest ::= [^\\n.!?]* [.!?] [\\n]",
     ]) + "\n"
 
 
