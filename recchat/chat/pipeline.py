@@ -326,7 +326,7 @@ def _why(ckpt_name: str, task: str, language: str, query: str, history: list[str
     text = ""
     # no stop string: the grammar ends the sentence with its newline, so a text without one was cut by max_tokens
     for piece in stream_completion(ckpt_name, prompt, max_tokens=s.why_max_tokens, temperature=0.0, seed=seed,
-                                   grammar=why_grammar(shown, prompts.WHY_SEP, language)):
+                                   grammar=why_grammar(shown, prompts.WHY_SEP, language), role="why"):
         text += piece
         yield ("why", piece)
     if text and not text.endswith("\n"):

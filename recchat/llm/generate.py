@@ -145,11 +145,15 @@ _pools: dict[str, LLMPool] = {}
 _pools_lock = threading.Lock()
 
 
-def get_pool(name: str) -> LLMPool:
+def get_pool(name: str, role: str = "") -> LLMPool:
+    """The contexts of checkpoint `name`; a `role` ("why") gets contexts of its own, so each prompt
+    kind keeps its shared few-shot prefix in its own KV cache (alternating the reading and the
+    sentence on why in one context made every prompt start cold: TTFT 0.12 s -> 0.75 s)."""
+    key = f"{name}#{role}" if role else name
     with _pools_lock:
-        if name not in _pools:
-            _pools[name] = LLMPool(get_checkpoint(name), get_settings().llm_pool_size)
-        return _pools[name]
+        if key not in _pools:
+            _pools[key] = LLMPool(get_checkpoint(name), get_settings().llm_pool_size)
+        return _pools[key]
 
 
 def stream_completion(
@@ -164,14 +168,16 @@ def stream_completion(
     stats: GenStats | None = None,
     timeout: float | None = 300.0,
     grammar: str | None = None,
+    role: str = "",
 ) -> Iterator[str]:
-    """Yield text pieces as llama.cpp decodes them; `grammar` (GBNF, recchat.llm.grammar) constrains them.
+    """Yield text pieces as llama.cpp decodes them; `grammar` (GBNF, recchat.llm.grammar) constrains them;
+    `role` picks the contexts (get_pool): "" for the reading, "why" for the sentence on why.
 
     A prompt longer than the context leaves room for (n_ctx - max_tokens tokens) is refused with a
     RecchatError before llama.cpp sees it, and any error llama.cpp raises becomes a RecchatError too,
     so a chat never waits on a stream that died."""
     s = get_settings()
-    pool = get_pool(checkpoint)
+    pool = get_pool(checkpoint, role)
     llm = pool.acquire(timeout=timeout)
     stats = stats if stats is not None else GenStats()
     try:
