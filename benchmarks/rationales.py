@@ -55,19 +55,23 @@ def named_items(rationale: str, items: list[dict]) -> list[dict]:
     """The shown items whose title (without edition or series: recchat.ranking.anchors.core_title, or
     the shorter name the app's sentence uses: short_name) the rationale names."""
     from recchat.core.textnorm import normalize_title
-    from recchat.ranking.anchors import core_title, short_name
 
     text = f" {normalize_title(rationale)} "
-    keys = [(it, {normalize_title(core_title(it["title"])), normalize_title(short_name(it["title"]))}) for it in items]
+    keys = [(it, {normalize_title(n) for n in _names(it["title"])[1:]}) for it in items]
     return [it for it, ks in keys if any(len(k) >= 3 and f" {k} " in text for k in ks)]
+
+
+def _names(title: str) -> tuple[str, str, str]:
+    """What a sentence may call an item: its whole title, its core title, the app's short name."""
+    from recchat.ranking.anchors import core_title, short_name
+
+    return title, core_title(title), short_name(title)
 
 
 def without_names(text: str, items: list[dict]) -> str:
     """`text` with the items' titles (whole, core and short) taken out."""
-    from recchat.ranking.anchors import core_title, short_name
-
     for it in items:
-        for name in sorted({it["title"], core_title(it["title"]), short_name(it["title"])}, key=len, reverse=True):
+        for name in sorted(set(_names(it["title"])), key=len, reverse=True):
             text = text.replace(name, " ")
     return text
 

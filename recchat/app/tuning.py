@@ -14,7 +14,7 @@ from recchat.app.access import Access, OwnerOnly
 from recchat.app.cards import answers_html, cards_html, text_html
 from recchat.app.events import private
 from recchat.app.inputs import check_history
-from recchat.app.messages import shown, strip_paths
+from recchat.app.messages import answer_text, shown, strip_paths
 from recchat.chat.feedback import append_label
 from recchat.chat.followup import history_lines
 from recchat.chat.labels import (COMPARE, N_ANSWERS, chat_fields, compare_api, compare_vote_row, next_prompt,
@@ -129,14 +129,16 @@ def add_tabs(state, cat_dd, access: Access, llm: dict) -> None:
             for ck in COMPARE:
                 try:
                     req = AskRequest(query=msg or "", history=history_lines(hist_text), catalog=catalog, checkpoint=ck)
+                    said = {"token": "", "why": ""}  # the reading and the sentence on why, as they stream
                     for ev in run(req):
-                        if ev[0] in ("token", "why"):
-                            texts[ck] += ("\n\n" if ev[0] == "why" and not texts[ck].endswith("\n\n") else "") + ev[1]
+                        if ev[0] in said:
+                            said[ev[0]] += ev[1]
+                            texts[ck] = answer_text(said["token"], said["why"])
                             yield frame()
                         elif ev[0] == "answer":
                             a = ev[1]
                             answers[ck] = a.model_dump()
-                            texts[ck] = "\n\n".join(x for x in (a.rationale, a.why) if x) or "(no rationale)"
+                            texts[ck] = answer_text(a.rationale, a.why) or "(no rationale)"
                             html[ck] = cards_html(a.items[:5])
                             yield frame()
                 except RecchatError as e:

@@ -21,7 +21,7 @@ from recchat.app.events import llm_group, private
 from recchat.app.catalogs_tab import add_tab as add_catalogs_tab
 from recchat.app.catalogs_tab import catalog_choices, catalogs_table
 from recchat.app.inputs import check_history
-from recchat.app.messages import shown
+from recchat.app.messages import answer_text, shown
 from recchat.app.tuning import add_tabs, compare_endpoint, owner_box
 from recchat.catalog import build as cat
 from recchat.chat.feedback import FeedbackRefused, record_feedback
@@ -113,8 +113,7 @@ def respond(message, chat, history_text, catalog, checkpoint, state, use_cf=Fals
                     why += ev[1]
                 else:
                     rationale += ev[1]
-                shown_text = "\n\n".join(x for x in (rationale.strip(), why.strip()) if x)
-                chat[-1] = {"role": "assistant", "content": shown_text or "…"}
+                chat[-1] = {"role": "assistant", "content": answer_text(rationale, why) or "…"}
                 yield chat, gr.skip(), state, ""
             elif ev[0] == "answer":
                 answer = ev[1]
@@ -124,7 +123,7 @@ def respond(message, chat, history_text, catalog, checkpoint, state, use_cf=Fals
         yield chat, cards_html([], text), state, ""
         return
     assert answer is not None
-    text = "\n\n".join(x for x in (answer.rationale, answer.why) if x) or "(no rationale)"
+    text = answer_text(answer.rationale, answer.why) or "(no rationale)"
     if answer.notices:
         text += "\n\n" + "\n".join(f"_{n}_" for n in answer.notices)
     chat[-1] = {"role": "assistant", "content": text}

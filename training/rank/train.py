@@ -157,14 +157,20 @@ def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndar
     return out
 
 
-def _ndcg10(groups, scores_of) -> float:
+def _ndcg10_each(groups, scores_of) -> np.ndarray:
+    """NDCG@10 of each case (one target per case)."""
     vals = []
     for x, y, _ in groups:
         s = scores_of(x)
         order = np.argsort(-s, kind="stable")[:10]
         hit = np.where(y[order] > 0)[0]
         vals.append(1.0 / np.log2(hit[0] + 2) if len(hit) else 0.0)
-    return float(np.mean(vals)) if vals else 0.0
+    return np.array(vals, np.float64)
+
+
+def _ndcg10(groups, scores_of) -> float:
+    vals = _ndcg10_each(groups, scores_of)
+    return float(vals.mean()) if len(vals) else 0.0
 
 
 def _drop(x: np.ndarray, cols: list[int]) -> np.ndarray:
@@ -204,7 +210,8 @@ def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
                         callbacks=[lgb.early_stopping(30, verbose=False)])
     base = {f: _ndcg10(valid, lambda x, j=names.index(f): np.nan_to_num(x[:, j], nan=-1e9))
             for f in names if f.startswith(("cos_q", "cos_mean", "rank_q", "rank_mean", "bm25", "pop"))}
-    return {"booster": booster, "valid_ndcg10": _ndcg10(valid, lambda x: booster.predict(x)),
+    each = _ndcg10_each(valid, lambda x: booster.predict(x))
+    return {"booster": booster, "valid_ndcg10": float(each.mean()), "valid_ndcg10_each": each,
             "single_feature_valid_ndcg10": base, "train_groups": len(train), "valid_groups": len(valid),
             "best_iteration": booster.best_iteration,
             "importance_gain": dict(zip(names, booster.feature_importance("gain").round(2).tolist()))}
@@ -215,22 +222,17 @@ def _columns(groups, all_names: tuple[str, ...], names: tuple[str, ...]):
     return [(x[:, idx], y, c) for x, y, c in groups]
 
 
-def per_group_ndcg10(groups, booster) -> np.ndarray:
-    return np.array([_ndcg10([g], lambda x: booster.predict(x)) for g in groups])
-
-
 def ablation(cfg: RankConfig, task: str, groups, all_names: tuple[str, ...], names: tuple[str, ...],
-             feature: str) -> dict:
-    """The model with and without `feature`, fitted on the same split: validation NDCG@10 of each, the
-    paired difference and its bootstrap 95% interval (1,000 resamples of the validation cases)."""
+             feature: str, fitted: np.ndarray | None = None) -> dict:
+    """The model with and without `feature`, fitted on the same split (fit's): validation NDCG@10 of
+    each, the paired difference and its bootstrap 95% interval (1,000 resamples of the validation
+    cases). `fitted`: the per-case validation NDCG@10 of the model on `names`, when already fitted."""
     with_f = tuple(names) if feature in names else tuple(f for f in all_names if f in names or f == feature)
     without = tuple(f for f in with_f if f != feature)
-    rng = np.random.default_rng(cfg.seed)
-    valid = [groups[i] for i in rng.permutation(len(groups))[:max(1, int(len(groups) * cfg.valid_share))]]
     scores = {}
     for key, ns in (("with", with_f), ("without", without)):
-        r = fit(cfg, task, _columns(groups, all_names, ns), ns)
-        scores[key] = per_group_ndcg10(_columns(valid, all_names, ns), r["booster"])
+        reuse = fitted is not None and ns == tuple(names)
+        scores[key] = fitted if reuse else fit(cfg, task, _columns(groups, all_names, ns), ns)["valid_ndcg10_each"]
     diff = scores["with"] - scores["without"]
     boot = np.random.default_rng(cfg.seed + 7).choice(diff, size=(1000, len(diff))).mean(axis=1)
     return {"with": round(float(scores["with"].mean()), 4), "without": round(float(scores["without"].mean()), 4),
@@ -279,11 +281,12 @@ def main(cfg: RankConfig) -> dict:
         names = tuple(f for f in all_names if f not in cfg.drop_features)
         if len(groups[task]) < 20:
             raise BadInput(f"only {len(groups[task])} {task} cases with the target among the candidates; build more catalogs")
-        ablations = {f: ablation(cfg, task, groups[task], all_names, names, f) for f in cfg.ablate if f in all_names}
-        for f, a in ablations.items():
-            _log(f"{task}: without {f} {a['without']:.4f}, with {a['with']:.4f} (diff {a['diff']:+.4f}, 95% CI {a['ci95']})")
         r = fit(cfg, task, _columns(groups[task], all_names, names), names)
-        r["ablations"] = ablations
+        fitted = r.pop("valid_ndcg10_each")
+        r["ablations"] = {f: ablation(cfg, task, groups[task], all_names, names, f, fitted)
+                          for f in cfg.ablate if f in all_names}
+        for f, a in r["ablations"].items():
+            _log(f"{task}: without {f} {a['without']:.4f}, with {a['with']:.4f} (diff {a['diff']:+.4f}, 95% CI {a['ci95']})")
         booster = r.pop("booster")
         path = out_dir / f"{task}.lgb.txt"
         tmp = path.with_suffix(".tmp")
