@@ -21,6 +21,55 @@ def norm_name(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", clean(s).lower())
 
 
+def steam_fields(r: dict, title: str) -> tuple[str, dict]:
+    """(item text, metadata) from one steam_games row: genres, user tags, developer, publisher."""
+    genres, tags = as_list(r.get("genres")), as_list(r.get("tags"))
+    meta = {"genres": genres, "tags": tags[:12], "developer": clean(r.get("developer")),
+            "publisher": clean(r.get("publisher")), "release_date": clean(r.get("release_date")),
+            "price": clean(r.get("price")), "url": clean(r.get("url"))}
+    # tags repeat the genres on most games: embed only the ones that add something
+    text = item_text(title, ("genres", genres), ("tags", [t for t in tags if t not in genres][:8]),
+                     ("developer", meta["developer"]))
+    return text, {k: v for k, v in meta.items() if v not in ("", [], None)}
+
+
+# what a store's product title adds to a game's name: its platform, edition or packaging
+_PLATFORM = (r"pc|mac|linux|windows|xbox(?: 360| one)?|ps ?[1-4]|ps ?vita|psp|sony psp|playstation(?: ?[1-4]| vita|"
+             r" portable)?|(?:nintendo )?(?:wii u|wii|switch|3ds|2ds|ds|64|gamecube|game ?cube)|nintendo|"
+             r"game ?boy(?: advance| color)?|gba|online game code|download|digital code")
+_EDITION = (r"(?:standard|limited|collector'?s|legendary|special|complete|deluxe|gold|goty|game of the year|"
+            r"definitive|ultimate|digital|premium|hardened|day one|launch|signature|anniversary|essentials|"
+            r"greatest hits|platinum hits|player'?s choice)(?: edition)?")
+_TAIL = re.compile(rf"\s*[-–,:/]?\s*(?:{_PLATFORM}|{_EDITION})\s*$", re.I)
+MIN_KEY = 4  # shorter names ("ico", "pc") match too much by chance
+
+
+def match_key(title: str) -> str:
+    """A game's name without its platform, edition or bracketed packaging, letters and digits only:
+    "The Elder Scrolls V: Skyrim - Legendary Edition, XBOX 360" and Steam's "The Elder Scrolls V:
+    Skyrim" both give "theelderscrollsvskyrim"."""
+    t = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", clean(title))
+    prev = None
+    while prev != t:
+        prev, t = t, _TAIL.sub("", t).strip()
+    return re.sub(r"[^a-z0-9]+", "", t.lower())
+
+
+def metadata_by_name(path: Path) -> dict[str, dict]:
+    """steam_games rows with genres or tags, keyed by match_key of their title and app name (the row
+    with the most tags wins a shared key): what another games catalog's items can be matched to."""
+    games = read_table(path, "json")
+    out: dict[str, dict] = {}
+    for r in games.to_dict("records"):
+        if not (as_list(r.get("genres")) or as_list(r.get("tags"))):
+            continue
+        for name in {clean(r.get("title")), clean(r.get("app_name"))}:
+            key = match_key(name)
+            if len(key) >= MIN_KEY and len(as_list(r.get("tags"))) >= len(as_list((out.get(key) or {}).get("tags"))):
+                out[key] = r
+    return out
+
+
 def load_steam(manifest, data_dir: Path | None) -> LoadResult:
     games = read_table(manifest.path("games", data_dir), "json")
     dropped: Counter = Counter()
@@ -31,15 +80,8 @@ def load_steam(manifest, data_dir: Path | None) -> LoadResult:
         if not gid:
             dropped["no id"] += 1
             return None
-        genres, tags = as_list(r.get("genres")), as_list(r.get("tags"))
-        meta = {"genres": genres, "tags": tags[:12], "developer": clean(r.get("developer")),
-                "publisher": clean(r.get("publisher")), "release_date": clean(r.get("release_date")),
-                "price": clean(r.get("price")), "url": clean(r.get("url"))}
-        it = Item(id=gid, title=title, language="en", domain="games",
-                  # tags repeat the genres on most games: embed only the ones that add something
-                  text=item_text(title, ("genres", genres), ("tags", [t for t in tags if t not in genres][:8]),
-                                 ("developer", meta["developer"])),
-                  metadata={k: v for k, v in meta.items() if v not in ("", [], None)})
+        text, meta = steam_fields(r, title)
+        it = Item(id=gid, title=title, language="en", domain="games", text=text, metadata=meta)
         for n in (norm_name(r.get("app_name")), norm_name(title)):
             if n:
                 by_name.setdefault(n, gid)
