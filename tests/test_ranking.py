@@ -119,3 +119,30 @@ def test_a_requests_second_pass_reuses_the_first_passs_searches(tiny, monkeypatc
     assert again == first and len(calls) == 2  # the same question once; another k is asked
     assert [r["title"] for r in first][0] == "Night Harbor" and len(other) == 3
     assert searches.title_index(tiny) is store.title_index(tiny)  # the rest goes to the store
+
+
+ROMANCES = [  # (id, title, description, times consumed): every one matches "romance"
+    ("r1", "Rain", "romance", 1),
+    ("r2", "Snow", "romance", 2),
+    ("r3", "Tears of the Sun", "a long drama and romance about two families over forty years", 900),
+    ("r4", "Tide", "a romance by the sea", 3),
+    ("r5", "Quiet Garden", "a gentle story about a widow and her garden and a late romance", 50),
+]
+
+
+def test_well_known_matches_below_the_full_text_depth_still_become_candidates(empty_home):
+    """BM25 ranks a common word's matches by how short their text is; the most consumed of the
+    matches it leaves below the depth join the candidates, best-known first, with their BM25 score."""
+    from recchat.catalog import prior
+    from recchat.ranking.candidates import popular_matches
+    from recchat.retrieval.store import get_store
+
+    build_tiny_catalog("rom", ROMANCES, "movies")
+    store, p = get_store(), prior.load("rom")
+    top2 = [i for i, _ in store.text_matches("rom", "romance", 2)]
+    assert "r3" not in top2  # its long text puts it last by BM25
+    extra = popular_matches(store, "rom", "romance", 2, p, n=2)
+    assert [r["id"] for r in extra] == sorted(["r3", "r5"], key=lambda i: -dict(store.text_matches("rom", "romance", 9))[i])
+    assert all(r["_score"] > 0 and len(r["vector"]) for r in extra)
+    assert popular_matches(store, "rom", "romance", 2, {}, n=2) == []  # no prior: no notion of well-known
+    assert popular_matches(store, "rom", "romance", 9, p, n=2) == []  # nothing below the depth

@@ -54,6 +54,12 @@ class RequestSearches:
             self._memo[key] = self._store.text_search(catalog, text, k)
         return self._memo[key]
 
+    def text_matches(self, catalog: str, text: str, k: int) -> list[tuple[str, float]]:
+        key = ("m", catalog, text, k)
+        if key not in self._memo:
+            self._memo[key] = self._store.text_matches(catalog, text, k)
+        return self._memo[key]
+
     def __getattr__(self, name: str):
         return getattr(self._store, name)
 
@@ -77,6 +83,27 @@ def vector_hits(store: CatalogStore, catalog: str, vec: np.ndarray | None, k: in
 
 def text_hits(store: CatalogStore, catalog: str, text: str, k: int) -> list[dict]:
     return store.text_search(catalog, text, k) if text and text.strip() else []
+
+
+MATCH_SCAN = 5000  # full-text matches looked at for well-known ones (ids and scores only)
+POPULAR_MATCHES = 100  # of those beyond the list's depth, the most consumed join the candidates
+
+
+def popular_matches(store: CatalogStore, catalog: str, text: str, depth: int, prior: dict | None,
+                    n: int = POPULAR_MATCHES) -> list[dict]:
+    """The best-known full-text matches BM25 left below `depth`, as rows with their `_score`: a
+    request of common words ("a romance anime that will make me cry") matches a thousand items, and
+    BM25 orders them by how short their text is, so Clannad never reached the ranker; the prior then
+    decides among matches (a feature of the ranking, not a filter)."""
+    if not prior or not text or not text.strip():
+        return []
+    beyond = store.text_matches(catalog, text, MATCH_SCAN)[depth:]
+    best = sorted(beyond, key=lambda m: -(prior.get(m[0], (0.0,))[0] or 0.0))[:n]
+    score = dict(best)
+    rows = store.get(catalog, [i for i, _ in best])
+    for r in rows:
+        r["_score"] = score[r["id"]]
+    return sorted(rows, key=lambda r: -r["_score"])
 
 
 def fill(store: CatalogStore, catalog: str, pool: Pool, ids: list[str]) -> None:

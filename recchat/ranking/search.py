@@ -9,7 +9,8 @@ import numpy as np
 
 from recchat.ranking import features as F
 from recchat.ranking import model
-from recchat.ranking.candidates import Pool, add_model_text, fill, restrict, rrf_scores, text_hits, vector_hits
+from recchat.ranking.candidates import (Pool, add_model_text, fill, popular_matches, restrict, rrf_scores, text_hits,
+                                       vector_hits)
 from recchat.retrieval.rank import rrf
 from recchat.retrieval.store import CatalogStore
 
@@ -40,7 +41,10 @@ def pool_for(store: CatalogStore, catalog: str, inp: SearchInput, depth: int, of
     if "translate" not in off and inp.catalog_vec is not None:
         pool.add("t", vector_hits(store, catalog, inp.catalog_vec, depth))
     if "bm25" not in off:
-        pool.add("bm25_t", text_hits(store, catalog, inp.catalog_text, depth), "_score")
+        hits = text_hits(store, catalog, inp.catalog_text, depth)
+        if len(hits) >= depth and "popular" not in off:
+            hits += popular_matches(store, catalog, inp.catalog_text, depth, prior)
+        pool.add("bm25_t", hits, "_score")
     grounded = add_model_text(store, catalog, pool, inp.llm, off, depth, full_text_list="bm25_u", prior=prior)
     if inp.candidates is not None:
         fill(store, catalog, pool, inp.candidates)

@@ -123,6 +123,23 @@ class Reader:
         except Exception:
             return []  # a query the FTS parser rejects just contributes nothing
 
+    def text_matches(self, name: str, text: str, k: int) -> list[tuple[str, float]]:
+        """(id, BM25 score) of up to k full-text matches, best first, without their rows (cheap at a
+        depth no one reads rows for: ~7 ms for 1,500 anime matches)."""
+        text = fts_safe(text)
+        if not text:
+            return []
+
+        def search(tbl):
+            return tbl.search(text, query_type="fts").limit(k).select(["id", "_score"]).to_list()
+
+        try:
+            return [(r["id"], float(r["_score"])) for r in self._read(name, search)]
+        except UnknownCatalog:
+            raise
+        except Exception:
+            return []
+
     def get(self, name: str, ids: list[str]) -> list[dict]:
         if not ids:
             return []

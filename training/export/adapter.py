@@ -181,7 +181,8 @@ def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str
     elif run:
         lines.append(f"- {run.get('train_rows', '?')} training rows from `{c.get('dataset_path')}` "
                      f"({run.get('dropped_long', 0)} longer than {c.get('max_length')} tokens dropped), "
-                     f"{run.get('eval_rows', 0)} eval rows")
+                     f"{run.get('eval_rows', 0)} eval rows"
+                     + (f"; this chunk started at row {run['start_row']} of the seeded order" if run.get("start_row") else ""))
     else:
         lines.append("- (no run.json found beside the adapter)")
     if run:  # lines of their own, for readers and scripts: what this adapter has really been trained on

@@ -214,6 +214,7 @@ def main(cfg: SFTRunConfig):
     # one fixed order over all chunks (the trainer reads it in sequence): a later chunk starts where the
     # earlier ones stopped
     train = train.shuffle(seed=cfg.seed)
+    pool, seen = len(train), 0  # the card reports the pool, not what this chunk had left of it
     if cfg.init_adapter:
         seen = earlier_chunks(cfg.init_adapter)["examples_seen"] % len(train)
         train = train.select(range(seen, len(train)))
@@ -239,7 +240,7 @@ def main(cfg: SFTRunConfig):
                             {"wall_s": time.time() - t0, "resumed_from": ckpt}, key="chunk_time_s")
         totals = {"chunk_time_s": own, "examples_seen": before["examples_seen"] + tm_examples(trainer),
                   "training_time_s": round(before["training_time_s"] + own, 1), "chunks": before["chunks"] + 1}
-    rec = write_record(cfg, trainer, {"kind": "sft", "train_rows": len(train), "dropped_long": dropped,
+    rec = write_record(cfg, trainer, {"kind": "sft", "train_rows": pool, "start_row": seen, "dropped_long": dropped,
                                       "eval_rows": len(ev) if ev is not None else 0,
                                       "base": cfg.model_name_or_path, "prompt_style": style,
                                       "wall_s": round(time.time() - t0, 1),
