@@ -484,17 +484,33 @@ def _why_block(line: str, shown: list[tuple[str, list[str]]], language: str) -> 
     return f"{line}\n{label}: {items}\n{WHY_LABEL[language]}"
 
 
-def why_prompt(task: Task, language: str, shown: list[tuple[str, list[str]]], query: str = "",
-               history: list[str] | None = None) -> str:
-    """A completion prompt (any checkpoint) for one sentence on why the first shown items fit.
-    `shown` = [(name, attributes in the person's language: attributes_in)], best first (the name without edition or platform: a
-    long product title would use up the sentence); the prompt lists at most three."""
+# what a checkpoint tuned for this role reads instead of the examples (training/data/why.py writes its rows)
+WHY_SYSTEM = ("Say in one sentence, in the request's language, why the first shown item fits: open with its name, "
+              "then one of its listed attributes, then the request.")
+
+
+def why_instruction(task: Task, language: str, shown: list[tuple[str, list[str]]], query: str = "",
+                    history: list[str] | None = None) -> str:
+    """The request (or history) and the shown items with their attributes, ending in the "Why:" label."""
     lang = "ko" if language == "ko" else "en"
     if task == "search":
         line = ("요청: " if lang == "ko" else "Request: ") + sanitize(query, 300)
     else:
         line = ("좋아한 것: " if lang == "ko" else "Liked: ") + "; ".join(sanitize(h, 80) for h in (history or [])[-5:])
+    return _why_block(line, shown[:3], lang)
+
+
+def why_prompt(task: Task, language: str, shown: list[tuple[str, list[str]]], query: str = "",
+               history: list[str] | None = None, tuned: bool = False) -> str:
+    """A prompt for one sentence on why the first shown items fit: few-shot completion for any
+    checkpoint, or the chat turn a checkpoint tuned on the role's rows was trained on (`tuned`).
+    `shown` = [(name, attributes in the person's language: attributes_in)], best first (the name without edition or platform: a
+    long product title would use up the sentence); the prompt lists at most three."""
+    lang = "ko" if language == "ko" else "en"
+    block = why_instruction(task, lang, shown, query, history)
+    if tuned:
+        return chat_prompt(WHY_SYSTEM, block)
     out = _WHY_HEAD[lang]
     for ex_line, ex_shown, ex_why in _WHY_SHOTS[lang]:
         out += _why_block(ex_line, ex_shown, lang) + f" {ex_shown[0][0]}{WHY_SEP}{ex_why}\n\n"
-    return out + _why_block(line, shown[:3], lang) + " "
+    return out + block + " "

@@ -155,6 +155,17 @@ def test_a_landed_chunk_continues_on_the_rows_it_has_not_reached(tiny, sft_run, 
     assert rec["examples_seen"] == first["examples_seen"] + 4 and rec["chunks"] == 2
     assert rec["training_time_s"] >= first["training_time_s"]
     assert rec["train_rows"] == 8
+    assert rec["order"] == first["order"] and rec["start_row"] == 0 and rec["rows_done"] == 4
+
+
+def test_a_chunk_starts_where_the_last_stopped_only_on_the_same_rows():
+    from training.train.sft import start_row
+
+    before = {"order": "abc", "rows_done": 3200}
+    assert start_row(before, "abc", 13446) == 3200
+    assert start_row({"order": "abc", "rows_done": 14000}, "abc", 13446) == 554  # the next pass
+    assert start_row(before, "xyz", 13446) == 0  # the data was rebuilt: a new order from its first row
+    assert start_row({"order": None, "rows_done": 3200}, "abc", 13446) == 0  # recorded before orders were
 
 
 def test_sft_bad_dataset_path_is_one_line(tiny, capsys):

@@ -315,14 +315,21 @@ def run(req: AskRequest) -> Iterator[Event]:
     yield ("answer", ans)
 
 
+def why_shown(rows: list[dict], language: str) -> list[tuple[str, list[str]]]:
+    """(name, attributes in the person's language) of the first three rows, as the sentence on why
+    sees them; the role's training rows (training/data/why.py) are built with this same function."""
+    return [(shown_title(prompts.sanitize(A.short_name(r["title"]))),
+             prompts.attributes_in(prompts.item_attributes(r.get("text", "")), language)) for r in rows[:3]]
+
+
 def _why(ckpt_name: str, task: str, language: str, query: str, history: list[str], rows: list[dict],
          seed: int | None) -> Iterator[Event]:
     """Stream one sentence on why the first shown items fit (recchat.prompts.why_prompt), opening with
     one of their titles under a grammar; returns it. Greedy: the same items get the same sentence."""
     s = get_settings()
-    shown = [(shown_title(prompts.sanitize(A.short_name(r["title"]))),
-              prompts.attributes_in(prompts.item_attributes(r.get("text", "")), language)) for r in rows[:3]]
-    prompt = prompts.why_prompt(task, language, shown, query=query, history=[A.short_name(h) for h in history])
+    shown = why_shown(rows, language)
+    tuned = get_checkpoint(ckpt_name).why_style == "tuned"
+    prompt = prompts.why_prompt(task, language, shown, query=query, history=[A.short_name(h) for h in history], tuned=tuned)
     text = ""
     # no stop string: the grammar ends the sentence with its newline, so a text without one was cut by max_tokens
     for piece in stream_completion(ckpt_name, prompt, max_tokens=s.why_max_tokens, temperature=0.0, seed=seed,

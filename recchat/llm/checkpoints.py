@@ -34,6 +34,8 @@ class Checkpoint(BaseModel):
     path: str  # GGUF file, or "base" for the packaged model
     adapter: str | None = None
     prompt_style: Literal["fewshot", "chat", "understand"] = "chat"
+    # the sentence on why shown items fit: few-shot examples, or the chat turn the adapter was tuned on
+    why_style: Literal["fewshot", "tuned"] = "fewshot"
     description: str = ""
 
     def model_path(self) -> Path:
@@ -107,17 +109,25 @@ def base_gguf_path() -> Path:
     return target
 
 
+def _export_record(name: str) -> dict:
+    import json
+
+    try:
+        return json.loads((CHECKPOINTS_DIR / name / "export.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def shipped_style(name: str) -> str:
     """The prompt style a shipped adapter was trained for, as its export recorded it (the role its
     rows taught: `understand` or `chat`); adapters exported before styles were recorded are `chat`."""
-    import json
-
-    p = CHECKPOINTS_DIR / name / "export.json"
-    try:
-        style = json.loads(p.read_text()).get("prompt_style", "chat")
-    except (OSError, ValueError):
-        return "chat"
+    style = _export_record(name).get("prompt_style", "chat")
     return style if style in ("chat", "understand") else "chat"
+
+
+def shipped_why_style(name: str) -> str:
+    """`tuned` when a shipped adapter's rows taught the sentence on why (its export says so), else `fewshot`."""
+    return "tuned" if _export_record(name).get("why_style") == "tuned" else "fewshot"
 
 
 def _builtin() -> list[Checkpoint]:
@@ -125,8 +135,10 @@ def _builtin() -> list[Checkpoint]:
         Checkpoint(name="base", path=BASE, prompt_style="fewshot",
                    description="Gemma 3 270M base (Q4_K_M), few-shot prompted; not instruction-tuned"),
         Checkpoint(name="sft", path=BASE, adapter="sft/adapter.gguf", prompt_style=shipped_style("sft"),
+                   why_style=shipped_why_style("sft"),
                    description="LoRA adapter from SFT on recchat's instruction data"),
         Checkpoint(name="dpo", path=BASE, adapter="dpo/adapter.gguf", prompt_style=shipped_style("dpo"),
+                   why_style=shipped_why_style("dpo"),
                    description="LoRA adapter from DPO (best/worst of five) on top of SFT"),
     ]
 

@@ -32,7 +32,9 @@ ROWS_VERSION = 3
 
 TASKS = ("recommend_direct", "recommend_listwise", "search_direct", "search_listwise",
          # the reader's role (recchat.prompts.understanding_line): titles and genres in the catalog's language
-         "recommend_understand", "search_understand")
+         "recommend_understand", "search_understand",
+         # the sentence on why the shown items fit (recchat.prompts.why_prompt, tuned form: training/data/why.py)
+         "recommend_why", "search_why")
 
 
 
@@ -70,7 +72,7 @@ class DataConfig:
     domain_of: str = field(default_factory=lambda: dict(DEFAULT_DOMAIN_OF),
                            metadata={"help": "catalog -> mix domain (YAML mapping or a=b,c=d)"})
     mix: str = field(default_factory=lambda: dict(METHOD_MIX), metadata={"help": "domain -> weight"})
-    task_mix: str = field(default_factory=lambda: {t: 1.0 for t in TASKS if not t.endswith("_understand")},
+    task_mix: str = field(default_factory=lambda: {t: 1.0 for t in TASKS if not t.endswith(("_understand", "_why"))},
                           metadata={"help": "task -> weight (the reader's *_understand tasks: data_understand.yaml)"})
     ko_share: float = field(default=0.3, metadata={"help": "share of Korean rows for English catalogs"})
     max_items_per_catalog: int = field(default=0, metadata={"help": "0 = all; small for smoke builds"})

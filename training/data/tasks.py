@@ -388,6 +388,18 @@ def famous_fits(cd: CatalogData, terms: list[str], exclude: set[str], k: int, er
     return sorted(hits, key=lambda i: (-(hits[i] / total + cd.fame.get(i, 0.0)), i))[:k]
 
 
+def search_request(cd: CatalogData, target: str, lang: str, rng: random.Random) -> tuple[str, list[str], int | None]:
+    """(request written from the target's qualities, the terms it asks for as the data writes them,
+    the decade it names or None): what the reader's and the why rows answer."""
+    q = cd.q(target)
+    query = R.search_query(_scrub(q, [cd.items[target].title]), lang, rng)
+    # what the request asks for: the target's terms it names (as written in its language)
+    asked = [t for t in (*q.genres, *q.themes, *q.creators) if (w := term_in(t, lang)) and w.lower() in query.lower()]
+    asked = list(dict.fromkeys(asked)) or q.genres[:2]
+    era = q.era if q.era and str(q.era) in query else None
+    return query, asked, era
+
+
 def build_understand_row(spec: dict, cats: dict[str, CatalogData]) -> dict:
     """The reader's row: a request (any language) or a history -> the best-known fitting titles and the
     genres, in the catalog's language. Search: the request is written from the target's qualities and
@@ -402,11 +414,7 @@ def build_understand_row(spec: dict, cats: dict[str, CatalogData]) -> dict:
     target = spec["target"]
     q = cd.q(target)
     if task == "search":
-        query = R.search_query(_scrub(q, [title(target)]), lang, rng)
-        # what the request asks for: the target's terms it names (as written in its language)
-        asked = [t for t in (*q.genres, *q.themes, *q.creators) if (w := term_in(t, lang)) and w.lower() in query.lower()]
-        asked = list(dict.fromkeys(asked)) or q.genres[:2]
-        era = q.era if q.era and str(q.era) in query else None
+        query, asked, era = search_request(cd, target, lang, rng)
         titles = [title(i) for i in famous_fits(cd, [t.lower() for t in asked], set(), 3, era=era)]
         genres = R.terms_in_language(asked, cat_lang, 5)  # no title keywords: on thin data they are the title's own words
         hist_titles: list[str] = []
@@ -444,6 +452,10 @@ def build_understand_row(spec: dict, cats: dict[str, CatalogData]) -> dict:
 def build_row(spec: dict, cats: dict[str, CatalogData], writer=None, score_threshold: float = 15.0) -> dict:
     if spec["task"].endswith("_understand"):
         return build_understand_row(spec, cats)
+    if spec["task"].endswith("_why"):
+        from training.data.why import build_why_row
+
+        return build_why_row(spec, cats)
     cd = cats[spec["catalog"]]
     rng = _rng(spec["row_id"])
     lang = spec["language"]

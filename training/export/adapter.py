@@ -142,16 +142,17 @@ def keep_peft(adapter_dir: Path, dst: Path) -> Path:
     return dst
 
 
-def trained_style(cfg: ExportConfig) -> str:
-    """The prompt style the adapter was trained for (its run.json; a DPO run inherits its SFT's)."""
+def trained_style(cfg: ExportConfig, key: str = "prompt_style", default: str = "chat") -> str:
+    """The prompt style (`key`: or why_style) the adapter was trained for (its run.json; a DPO run
+    inherits its SFT's)."""
     rp = Path(cfg.adapter_dir) / "run.json"
     run = json.loads(rp.read_text()) if rp.exists() else {}
-    if run.get("prompt_style"):
-        return run["prompt_style"]
+    if run.get(key):
+        return run[key]
     sft = run.get("sft_adapter")
     if sft and (Path(sft) / "run.json").exists():
-        return json.loads((Path(sft) / "run.json").read_text()).get("prompt_style", "chat")
-    return "chat"
+        return json.loads((Path(sft) / "run.json").read_text()).get(key, default)
+    return default
 
 
 def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str:
@@ -239,6 +240,7 @@ def main(cfg: ExportConfig) -> dict:
             shutil.copy(Path(cfg.adapter_dir) / "loss.png", d / "loss.png")
         keep_peft(Path(cfg.adapter_dir), d / "peft")
         write_text_atomic(d / "export.json", json.dumps({"config": asdict(cfg), "prompt_style": trained_style(cfg),
+                                                        "why_style": trained_style(cfg, "why_style", "fewshot"),
                                                         "agreement": agreement,
                                                         "gguf": gguf_io.describe(exported)}, indent=2, ensure_ascii=False))
     return {"out": str(exported), "agreement": agreement}

@@ -169,11 +169,20 @@ CHECK_PROMPTS = [
 
 def rows_style(systems) -> str:
     """The prompt style training rows teach: `understand` when every row is the reader's
-    (recchat.prompts.UNDERSTAND_SYSTEM), else `chat`; the export records it for the registry."""
+    (recchat.prompts.UNDERSTAND_SYSTEM) or the sentence on why (WHY_SYSTEM) and some are the
+    reader's, else `chat`; the export records it for the registry."""
     from recchat import prompts
 
     systems = set(systems)
-    return "understand" if systems and systems == {prompts.UNDERSTAND_SYSTEM} else "chat"
+    ok = systems and prompts.UNDERSTAND_SYSTEM in systems and systems <= {prompts.UNDERSTAND_SYSTEM, prompts.WHY_SYSTEM}
+    return "understand" if ok else "chat"
+
+
+def rows_why_style(systems) -> str:
+    """`tuned` when the rows teach the sentence on why shown items fit (recchat.prompts.WHY_SYSTEM)."""
+    from recchat import prompts
+
+    return "tuned" if prompts.WHY_SYSTEM in set(systems) else "fewshot"
 
 
 def check_prompts(n: int, style: str = "chat") -> list[str]:

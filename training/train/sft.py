@@ -115,6 +115,7 @@ def load_rows(path: str, split: str | None, limit: int | None, seed: int, tok):
         ds = ds.shuffle(seed=seed).select(range(min(limit, len(ds))))
     out = ds.map(to_prompt_completion, fn_kwargs={"tok": tok}, remove_columns=ds.column_names)
     out.prompt_style = tm.rows_style(ds["system"])
+    out.why_style = tm.rows_why_style(ds["system"])
     return out
 
 
@@ -191,8 +192,19 @@ def earlier_chunks(init_adapter: str | None) -> dict:
     import json
 
     rec = json.loads(rp.read_text())
-    return {"examples_seen": int(rec.get("examples_seen") or 0),
-            "training_time_s": float(rec.get("training_time_s") or 0.0), "chunks": int(rec.get("chunks") or 1)}
+    seen = int(rec.get("examples_seen") or 0)
+    return {"examples_seen": seen,
+            "training_time_s": float(rec.get("training_time_s") or 0.0), "chunks": int(rec.get("chunks") or 1),
+            # where in which row order it stopped (adapters from before orders were recorded: unknown)
+            "order": rec.get("order"), "rows_done": int(rec.get("rows_done", seen) or 0)}
+
+
+def start_row(before: dict, order: str, n_rows: int) -> int:
+    """Where a chunk starts in the seeded row order: where the continued adapter stopped when it was
+    trained on these same rows in this same order, else at the first row (the data was rebuilt)."""
+    if before.get("order") != order or not n_rows:
+        return 0
+    return before["rows_done"] % n_rows
 
 
 def main(cfg: SFTRunConfig):
@@ -209,16 +221,20 @@ def main(cfg: SFTRunConfig):
     if train is None or len(train) == 0:
         raise RecchatError(f"{cfg.dataset_path} has no {cfg.train_split!r} rows")
     ev = load_rows(cfg.dataset_path, cfg.eval_split, cfg.max_eval_samples, cfg.seed, tok) if cfg.eval_split else None
-    style = getattr(train, "prompt_style", "chat")
+    style, why_style = getattr(train, "prompt_style", "chat"), getattr(train, "why_style", "fewshot")
     train, dropped = drop_long(train, tok, cfg.max_length)
     # one fixed order over all chunks (the trainer reads it in sequence): a later chunk starts where the
     # earlier ones stopped
     train = train.shuffle(seed=cfg.seed)
-    pool, seen = len(train), 0  # the card reports the pool, not what this chunk had left of it
+    pool, seen, order = len(train), 0, train._fingerprint  # the card reports the pool, not what this chunk had left of it
     if cfg.init_adapter:
-        seen = earlier_chunks(cfg.init_adapter)["examples_seen"] % len(train)
+        before = earlier_chunks(cfg.init_adapter)
+        seen = start_row(before, order, pool)
+        if before["examples_seen"] and before.get("order") != order:
+            print(f"the rows differ from those {cfg.init_adapter} was trained on: this pass starts at row 0",
+                  file=sys.stderr)
         train = train.select(range(seen, len(train)))
-        print(f"continuing {cfg.init_adapter}: {seen} rows seen, {len(train)} to go", file=sys.stderr)
+        print(f"continuing {cfg.init_adapter}: starting at row {seen}, {len(train)} to go", file=sys.stderr)
     ev, _ = drop_long(ev, tok, cfg.max_length)
     if ev is not None and len(ev) and cfg.eval_strategy == "no":
         cfg.eval_strategy, cfg.eval_steps = "steps", cfg.eval_steps or cfg.save_steps
@@ -240,9 +256,10 @@ def main(cfg: SFTRunConfig):
                             {"wall_s": time.time() - t0, "resumed_from": ckpt}, key="chunk_time_s")
         totals = {"chunk_time_s": own, "examples_seen": before["examples_seen"] + tm_examples(trainer),
                   "training_time_s": round(before["training_time_s"] + own, 1), "chunks": before["chunks"] + 1}
-    rec = write_record(cfg, trainer, {"kind": "sft", "train_rows": pool, "start_row": seen, "dropped_long": dropped,
+    rec = write_record(cfg, trainer, {"kind": "sft", "train_rows": pool, "start_row": seen, "order": order,
+                                      "rows_done": seen + tm_examples(trainer), "dropped_long": dropped,
                                       "eval_rows": len(ev) if ev is not None else 0,
-                                      "base": cfg.model_name_or_path, "prompt_style": style,
+                                      "base": cfg.model_name_or_path, "prompt_style": style, "why_style": why_style,
                                       "wall_s": round(time.time() - t0, 1),
                                       "resumed_from": ckpt, **totals})
     print(f"adapter saved to {cfg.output_dir} ({rec.name}, loss.png)", file=sys.stderr)
