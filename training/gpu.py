@@ -12,11 +12,14 @@ skips users already judged, the data builder keeps finished rows), and is skippe
 is complete: a marker `<work-dir>/.steps/<step>.json` records what it was run with, and a step
 whose inputs and settings are unchanged is not run again (delete the marker to force it).
 
-The judge samples five answers per user from the SFT model and keeps (best, worst) by the true
-next item's HyDE rank (training.data.pairs). `--judge-engine llamacpp` samples through the app's
+The rows are the reader's and the sentence on why (data_understand.yaml: the roles the app gives a
+tuned checkpoint). The judge samples five answers per user (and per generated request) from the SFT
+model and keeps (best, worst) by where the app's own ranking puts the true item under each answer
+(training.data.pairs); a chat-style SFT model (data.yaml rows) is judged by the HyDE rank instead. `--judge-engine llamacpp` samples through the app's
 own path (llama.cpp, the exported `sft` checkpoint); `torch` samples the same prompts from the
 PyTorch SFT model in large batches on the GPU (on-policy for DPO, which trains that model), which
-is what makes ~1,000 pairs fit in minutes; `auto` picks torch on CUDA, llama.cpp on CPU.
+is what makes ~1,000 pairs fit in minutes, for chat-style models; a reader is always judged through
+llama.cpp (the app's ranking needs it); `auto` picks torch on CUDA, llama.cpp on CPU.
 Label-tab and thumbs pairs (RECCHAT_HOME/labels.jsonl, feedback.jsonl) are added when present.
 """
 
@@ -141,11 +144,11 @@ def step_export(a, kind: str) -> dict:
         args += ["--out", str(a.work / f"{name}.gguf")]
     res = export.main(parse(export.ExportConfig, args))
     if not a.register:
-        serve(name, Path(res["out"]), a.base_gguf)
+        serve(name, Path(res["out"]), a.base_gguf, sft_styles(a))
     return {"out": res["out"], "agreement": (res.get("agreement") or {}).get("agreement")}
 
 
-def serve(name: str, adapter: Path, base_gguf: Path | None) -> Path:
+def serve(name: str, adapter: Path, base_gguf: Path | None, styles: dict | None = None) -> Path:
     """An exported adapter that was not registered in recchat/checkpoints is served through
     RECCHAT_HOME/models.yaml (the registry's documented way), so the judge and the app can load it."""
     import yaml
@@ -156,7 +159,8 @@ def serve(name: str, adapter: Path, base_gguf: Path | None) -> Path:
     entries = (yaml.safe_load(p.read_text(encoding="utf-8")) or []) if p.exists() else []
     entries = [e for e in entries if e.get("name") != name]
     entries.append({"name": name, "path": str(base_gguf) if base_gguf else "base", "adapter": str(adapter.resolve()),
-                    "prompt_style": "chat", "description": f"trained by python -m training.gpu ({adapter.parent})"})
+                    **(styles or {"prompt_style": "chat"}),
+                    "description": f"trained by python -m training.gpu ({adapter.parent})"})
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_suffix(".tmp")
     tmp.write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -169,18 +173,33 @@ def pair_files(a) -> list[Path]:
     return [f for f in (d / "judge.jsonl", d / "label.jsonl", d / "feedback.jsonl") if f.exists()]
 
 
+def sft_styles(a) -> dict:
+    """The prompt styles the SFT run's rows taught (its run.json): what the judge and the registry need."""
+    rp = a.work / "sft" / "run.json"
+    rec = json.loads(rp.read_text()) if rp.exists() else {}
+    return {"prompt_style": rec.get("prompt_style", "chat"), "why_style": rec.get("why_style", "fewshot")}
+
+
 def step_pairs(a) -> dict:
     from training.data import pairs
 
     out = a.work / "pairs" / "judge.jsonl"
     res: dict = {}
+    # a reader is judged by the app's own ranking under each reading, which only the app's llama.cpp path
+    # gives; the torch engine samples chat-style answers ranked by their HyDE vector
+    reader = sft_styles(a)["prompt_style"] == "understand"
+    if reader and a.engine == "torch":
+        print("[train-gpu] the SFT model reads requests: judging through the app's llama.cpp path", file=sys.stderr)
     for cat in a.judge_catalogs:
-        if a.engine == "torch":
+        if a.engine == "torch" and not reader:
             from training.judge_torch import run_judge_torch
 
             res[cat] = run_judge_torch(a, cat, out)
         else:
             res[cat] = pairs.run_judge(cat, a.users, a.sft_name, out, a.samples, a.temperature, a.max_tokens, a.seed)
+            if reader:  # requests too: the reader's other half
+                res[f"{cat}:search"] = pairs.run_search_judge(cat, a.users, a.sft_name, out, a.samples,
+                                                              a.temperature, a.max_tokens)
     res["human"] = human_pairs(a.work / "pairs")
     res["judge_pairs"] = len(pairs.read_pairs(out)) if out.exists() else 0
     if not res["judge_pairs"] and not sum(res["human"].values()):
@@ -211,8 +230,9 @@ def human_pairs(d: Path) -> dict:
 def parse_args(argv: list[str] | None = None):
     ap = argparse.ArgumentParser(prog="python -m training.gpu", description=__doc__.split("\n\n")[0])
     ap.add_argument("--work-dir", default="runs", help="where sft/, dpo/, pairs/ and the step markers go")
-    ap.add_argument("--dataset", default="runs/data/recchat-instruct", help="instruction data (built if missing)")
-    ap.add_argument("--data-config", default=str(CONFIGS / "data.yaml"))
+    # the roles tuned checkpoints play at run time: the request reader and the sentence on why
+    ap.add_argument("--dataset", default="runs/data/recchat-understand", help="training rows (built if missing)")
+    ap.add_argument("--data-config", default=str(CONFIGS / "data_understand.yaml"))
     ap.add_argument("--sft-config", default=None, help="default: sft_gpu.yaml on CUDA, sft.yaml on CPU")
     ap.add_argument("--dpo-config", default=None, help="default: dpo_gpu.yaml on CUDA, dpo.yaml on CPU")
     ap.add_argument("--export-config", default=str(CONFIGS / "export.yaml"))
