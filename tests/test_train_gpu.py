@@ -145,3 +145,35 @@ def test_one_command_trains_exports_and_serves(setup):
     first = run_judge_torch(ns, "movies", out)
     assert first["users_new"] == 3 and first["pairs_new"] + first["ties_new"] == 3
     assert run_judge_torch(ns, "movies", out)["users_new"] == 0
+
+
+def test_a_reader_is_judged_on_histories_and_requests_through_the_apps_ranking(tmp_path, monkeypatch):
+    """The SFT run's rows decide how its model is judged: a reader (prompt style understand) gets
+    history and request pairs through the app's llama.cpp path even when torch sampling was asked
+    for; the defaults train on the reader's rows; the served entry keeps the run's styles."""
+    from training.data import pairs
+
+    a = gpu.parse_args(["--work-dir", str(tmp_path), "--judge-catalogs", "movies", "--users", "2"])
+    assert a.dataset.name == "recchat-understand" and Path(a.data_config).name == "data_understand.yaml"
+    (tmp_path / "sft").mkdir()
+    (tmp_path / "sft" / "run.json").write_text(json.dumps({"prompt_style": "understand", "why_style": "tuned"}))
+    assert gpu.sft_styles(a) == {"prompt_style": "understand", "why_style": "tuned"}
+    calls = []
+    monkeypatch.setattr(pairs, "run_judge", lambda cat, *x, **k: calls.append(("history", cat)) or {})
+    monkeypatch.setattr(pairs, "run_search_judge", lambda cat, *x, **k: calls.append(("search", cat)) or {})
+    monkeypatch.setattr(gpu, "human_pairs", lambda d: {"label.jsonl": 1})
+    a.engine = "torch"
+    gpu.step_pairs(a)
+    assert calls == [("history", "movies"), ("search", "movies")]
+    monkeypatch.setenv("RECCHAT_HOME", str(tmp_path / "home"))
+    from recchat.core.settings import reset_settings
+
+    reset_settings()
+    try:
+        import yaml
+
+        p = gpu.serve("tiny-sft", tmp_path / "a.gguf", None, gpu.sft_styles(a))
+        entry = yaml.safe_load(p.read_text())[0]
+        assert entry["prompt_style"] == "understand" and entry["why_style"] == "tuned"
+    finally:
+        reset_settings()
