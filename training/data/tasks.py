@@ -30,7 +30,8 @@ MAX_TITLE_CHARS = 150
 _NOT_TRAINING = {"hentai"}  # adult anime: not what a general recommender should learn from
 
 
-def _rng(*parts) -> random.Random:
+def seeded_rng(*parts) -> random.Random:
+    """The same random stream for the same parts (a row id, a seed and a catalog): rows rebuild identically."""
     return random.Random(int(hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()[:16], 16))
 
 
@@ -223,7 +224,7 @@ def _candidates(cd: CatalogData, target: str, avoid: set[str], cfg: DataConfig, 
 
 
 def _plan_recommend(cd: CatalogData, task: str, n: int, cfg: DataConfig) -> list[dict]:
-    rng = _rng(cfg.seed, cd.name, task)
+    rng = seeded_rng(cfg.seed, cd.name, task)
     users = sorted(cd.seqs)
     rng.shuffle(users)
     out, seen = [], set()
@@ -249,7 +250,7 @@ def _plan_recommend(cd: CatalogData, task: str, n: int, cfg: DataConfig) -> list
 
 
 def _plan_search(cd: CatalogData, task: str, n: int, cfg: DataConfig) -> list[dict]:
-    rng = _rng(cfg.seed, cd.name, task)
+    rng = seeded_rng(cfg.seed, cd.name, task)
     ids = list(cd.pool)
     rng.shuffle(ids)
     out, seen = [], set()
@@ -311,7 +312,7 @@ def _add_cf_context(specs: list[dict], cats: dict[str, CatalogData], cfg: DataCo
     so adding it changes no other row). Rows whose history has no co-consumed neighbour stay plain."""
     n = 0
     for s in specs:
-        if not s["task"].startswith("recommend") or _rng(cfg.seed, "cf", s["row_id"]).random() >= cfg.cf_share:
+        if not s["task"].startswith("recommend") or seeded_rng(cfg.seed, "cf", s["row_id"]).random() >= cfg.cf_share:
             continue
         ids = cf_rows.cf_neighbours(cats[s["catalog"]].cf_models(), s["user"], s["history"], cfg.cf_k)
         if ids:
@@ -407,7 +408,7 @@ def build_understand_row(spec: dict, cats: dict[str, CatalogData]) -> dict:
     obscure item cannot be learnt from a genre). History: the true next item first, then the
     best-known items sharing what the history and the next item have in common."""
     cd = cats[spec["catalog"]]
-    rng = _rng(spec["row_id"])
+    rng = seeded_rng(spec["row_id"])
     lang, cat_lang = spec["language"], cd.language
     task = spec["task"].split("_")[0]
     title = lambda i: cd.items[i].title  # noqa: E731
@@ -457,7 +458,7 @@ def build_row(spec: dict, cats: dict[str, CatalogData], writer=None, score_thres
 
         return build_why_row(spec, cats)
     cd = cats[spec["catalog"]]
-    rng = _rng(spec["row_id"])
+    rng = seeded_rng(spec["row_id"])
     lang = spec["language"]
     task, mode = spec["task"].split("_")
     title = lambda i: cd.items[i].title  # noqa: E731

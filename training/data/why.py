@@ -56,10 +56,10 @@ def why_sentence(name: str, attrs: list[str], task: str, language: str, kind: st
 
 
 def build_why_row(spec: dict, cats: dict) -> dict:
-    from training.data.tasks import _rng, famous_fits, search_request
+    from training.data.tasks import famous_fits, search_request, seeded_rng
 
     cd = cats[spec["catalog"]]
-    rng = _rng(spec["row_id"])
+    rng = seeded_rng(spec["row_id"])
     lang, target = spec["language"], spec["target"]
     task = spec["task"].split("_")[0]
     row_of = lambda i: {"title": cd.items[i].title, "text": cd.items[i].text}  # noqa: E731
