@@ -435,15 +435,21 @@ def build_understand_row(spec: dict, cats: dict[str, CatalogData]) -> dict:
         genres += [c for c in q.creators[:1] if any(c in cd.q(h).creators for h in hist)]  # an author they keep reading
         hist_titles = [title(h) for h in hist]
     response = prompts.understanding_answer(titles, genres) if titles and genres else ""
+    return template_row(spec, cd, prompts.UNDERSTAND_SYSTEM,
+                        prompts.understanding_line(task, cd.kind, query=query, history=hist_titles),
+                        response, response, cat_lang, query)
+
+
+def template_row(spec: dict, cd: CatalogData, system: str, instruction: str, response: str, rationale: str,
+                 answer_language: str, query: str) -> dict:
+    """A row written by templates alone (the reader's and the sentence on why): the fields every row has."""
+    task, target = spec["task"].split("_")[0], spec["target"]
     return {
         "row_id": spec["row_id"], "query_writer": "template" if query else "", "llm_query_reject": "",
         "llm_rationale_reject": "",
-        "system": prompts.UNDERSTAND_SYSTEM,
-        "instruction": prompts.understanding_line(task, cd.kind, query=query, history=hist_titles),
-        "response": response,
-        "rationale": response,
-        "answer_language": cat_lang,
-        "query": query, "task": spec["task"], "domain": cd.domain, "catalog": cd.name, "language": lang,
+        "system": system, "instruction": instruction, "response": response, "rationale": rationale,
+        "answer_language": answer_language,
+        "query": query, "task": spec["task"], "domain": cd.domain, "catalog": cd.name, "language": spec["language"],
         "writer": "template", "user": spec["user"], "target_id": target,
         "source_ids": list(spec["history"]), "candidate_ids": [], "cf_ids": [],
         "group": f"{cd.name}/user/{spec['user']}" if task == "recommend" else f"{cd.name}/item/{target}",

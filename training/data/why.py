@@ -56,7 +56,7 @@ def why_sentence(name: str, attrs: list[str], task: str, language: str, kind: st
 
 
 def build_why_row(spec: dict, cats: dict) -> dict:
-    from training.data.tasks import famous_fits, search_request, seeded_rng
+    from training.data.tasks import famous_fits, search_request, seeded_rng, template_row
 
     cd = cats[spec["catalog"]]
     rng = seeded_rng(spec["row_id"])
@@ -67,7 +67,7 @@ def build_why_row(spec: dict, cats: dict) -> dict:
     if task == "search":
         query, asked, era = search_request(cd, target, lang, rng)
         shown_ids = famous_fits(cd, [t.lower() for t in asked], set(), 3, era=era)
-        wanted = [w for w in prompts.attributes_in([t.lower() for t in asked], lang)]
+        wanted = prompts.attributes_in([t.lower() for t in asked], lang)
     else:
         hist = spec["history"]
         shown_ids = [target] + famous_fits(cd, sorted(cd.q(target).feature_set()), set(hist) | {target}, 2)
@@ -81,16 +81,7 @@ def build_why_row(spec: dict, cats: dict) -> dict:
     if shown and shown[0][0] and shown[0][1]:
         attrs = pick_attributes(shown[0][1], wanted, lang)
         response, rationale = why_sentence(shown[0][0], attrs, task, lang, cd.kind, rng.randrange(6))
-    return {
-        "row_id": spec["row_id"], "query_writer": "template" if query else "", "llm_query_reject": "",
-        "llm_rationale_reject": "",
-        "system": prompts.WHY_SYSTEM,
-        "instruction": prompts.why_instruction(task, lang, shown, query=query, history=hist_titles),
-        "response": response,
-        "rationale": rationale,  # what the language filter reads: the words after the names and attributes
-        "answer_language": lang,
-        "query": query, "task": spec["task"], "domain": cd.domain, "catalog": cd.name, "language": lang,
-        "writer": "template", "user": spec["user"], "target_id": target,
-        "source_ids": list(spec["history"]), "candidate_ids": [], "cf_ids": [],
-        "group": f"{cd.name}/user/{spec['user']}" if task == "recommend" else f"{cd.name}/item/{target}",
-    }
+    # the language filter reads `rationale`: the words after the names and attributes
+    return template_row(spec, cd, prompts.WHY_SYSTEM,
+                        prompts.why_instruction(task, lang, shown, query=query, history=hist_titles),
+                        response, rationale, lang, query)
