@@ -81,5 +81,5 @@ def test_shipped_why_style_comes_from_the_export(tmp_path, monkeypatch):
     monkeypatch.setattr(checkpoints, "CHECKPOINTS_DIR", tmp_path)
     (tmp_path / "sft").mkdir()
     (tmp_path / "sft" / "export.json").write_text(json.dumps({"prompt_style": "understand", "why_style": "tuned"}))
-    assert checkpoints.shipped_why_style("sft") == "tuned"
-    assert checkpoints.shipped_why_style("dpo") == "fewshot"  # no export: the examples
+    assert checkpoints.shipped_styles("sft")["why_style"] == "tuned"
+    assert checkpoints.shipped_styles("dpo")["why_style"] == "fewshot"  # no export: the examples

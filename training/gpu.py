@@ -174,10 +174,10 @@ def pair_files(a) -> list[Path]:
 
 
 def sft_styles(a) -> dict:
-    """The prompt styles the SFT run's rows taught (its run.json): what the judge and the registry need."""
-    rp = a.work / "sft" / "run.json"
-    rec = json.loads(rp.read_text()) if rp.exists() else {}
-    return {"prompt_style": rec.get("prompt_style", "chat"), "why_style": rec.get("why_style", "fewshot")}
+    """The prompt styles the SFT run's rows taught: what the judge and the registry need."""
+    from training.train.runs import run_styles
+
+    return run_styles(a.work / "sft")
 
 
 def step_pairs(a) -> dict:

@@ -52,7 +52,7 @@ def match_key(title: str) -> str:
     prev = None
     while prev != t:
         prev, t = t, _TAIL.sub("", t).strip()
-    return re.sub(r"[^a-z0-9]+", "", t.lower())
+    return norm_name(t)
 
 
 def metadata_by_name(path: Path) -> dict[str, dict]:
@@ -60,13 +60,15 @@ def metadata_by_name(path: Path) -> dict[str, dict]:
     with the most tags wins a shared key): what another games catalog's items can be matched to."""
     games = read_table(path, "json")
     out: dict[str, dict] = {}
+    n_tags: dict[str, int] = {}  # key -> tags of the row it holds
     for r in games.to_dict("records"):
-        if not (as_list(r.get("genres")) or as_list(r.get("tags"))):
+        tags = len(as_list(r.get("tags")))
+        if not (tags or as_list(r.get("genres"))):
             continue
         for name in {clean(r.get("title")), clean(r.get("app_name"))}:
             key = match_key(name)
-            if len(key) >= MIN_KEY and len(as_list(r.get("tags"))) >= len(as_list((out.get(key) or {}).get("tags"))):
-                out[key] = r
+            if len(key) >= MIN_KEY and tags >= n_tags.get(key, 0):
+                out[key], n_tags[key] = r, tags
     return out
 
 

@@ -109,36 +109,32 @@ def base_gguf_path() -> Path:
     return target
 
 
-def _export_record(name: str) -> dict:
+def shipped_styles(name: str) -> dict[str, str]:
+    """The prompt styles a shipped adapter was trained for, as its export recorded them: `prompt_style`
+    (the role its rows taught: `understand` or `chat`; adapters exported before styles were recorded
+    are `chat`) and `why_style` (`tuned` when its rows taught the sentence on why, else `fewshot`)."""
     import json
 
     try:
-        return json.loads((CHECKPOINTS_DIR / name / "export.json").read_text())
+        rec = json.loads((CHECKPOINTS_DIR / name / "export.json").read_text())
     except (OSError, ValueError):
-        return {}
+        rec = {}
+    style = rec.get("prompt_style", "chat")
+    return {"prompt_style": style if style in ("chat", "understand") else "chat",
+            "why_style": "tuned" if rec.get("why_style") == "tuned" else "fewshot"}
 
 
 def shipped_style(name: str) -> str:
-    """The prompt style a shipped adapter was trained for, as its export recorded it (the role its
-    rows taught: `understand` or `chat`); adapters exported before styles were recorded are `chat`."""
-    style = _export_record(name).get("prompt_style", "chat")
-    return style if style in ("chat", "understand") else "chat"
-
-
-def shipped_why_style(name: str) -> str:
-    """`tuned` when a shipped adapter's rows taught the sentence on why (its export says so), else `fewshot`."""
-    return "tuned" if _export_record(name).get("why_style") == "tuned" else "fewshot"
+    return shipped_styles(name)["prompt_style"]
 
 
 def _builtin() -> list[Checkpoint]:
     return [
         Checkpoint(name="base", path=BASE, prompt_style="fewshot",
                    description="Gemma 3 270M base (Q4_K_M), few-shot prompted; not instruction-tuned"),
-        Checkpoint(name="sft", path=BASE, adapter="sft/adapter.gguf", prompt_style=shipped_style("sft"),
-                   why_style=shipped_why_style("sft"),
+        Checkpoint(name="sft", path=BASE, adapter="sft/adapter.gguf", **shipped_styles("sft"),
                    description="LoRA adapter from SFT on recchat's instruction data"),
-        Checkpoint(name="dpo", path=BASE, adapter="dpo/adapter.gguf", prompt_style=shipped_style("dpo"),
-                   why_style=shipped_why_style("dpo"),
+        Checkpoint(name="dpo", path=BASE, adapter="dpo/adapter.gguf", **shipped_styles("dpo"),
                    description="LoRA adapter from DPO (best/worst of five) on top of SFT"),
     ]
 

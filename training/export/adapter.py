@@ -36,7 +36,7 @@ from recchat.llm.checkpoints import CHECKPOINTS_DIR as CHECKPOINTS
 
 from training.export import gguf_io
 from training.train import model as tm
-from training.train.runs import run_main
+from training.train.runs import run_main, run_styles
 
 
 
@@ -142,17 +142,9 @@ def keep_peft(adapter_dir: Path, dst: Path) -> Path:
     return dst
 
 
-def trained_style(cfg: ExportConfig, key: str = "prompt_style", default: str = "chat") -> str:
-    """The prompt style (`key`: or why_style) the adapter was trained for (its run.json; a DPO run
-    inherits its SFT's)."""
-    rp = Path(cfg.adapter_dir) / "run.json"
-    run = json.loads(rp.read_text()) if rp.exists() else {}
-    if run.get(key):
-        return run[key]
-    sft = run.get("sft_adapter")
-    if sft and (Path(sft) / "run.json").exists():
-        return json.loads((Path(sft) / "run.json").read_text()).get(key, default)
-    return default
+def trained_style(cfg: ExportConfig) -> str:
+    """The prompt style the adapter was trained for (training.train.runs.run_styles)."""
+    return run_styles(cfg.adapter_dir)["prompt_style"]
 
 
 def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str:
@@ -239,8 +231,7 @@ def main(cfg: ExportConfig) -> dict:
         if (Path(cfg.adapter_dir) / "loss.png").exists():
             shutil.copy(Path(cfg.adapter_dir) / "loss.png", d / "loss.png")
         keep_peft(Path(cfg.adapter_dir), d / "peft")
-        write_text_atomic(d / "export.json", json.dumps({"config": asdict(cfg), "prompt_style": trained_style(cfg),
-                                                        "why_style": trained_style(cfg, "why_style", "fewshot"),
+        write_text_atomic(d / "export.json", json.dumps({"config": asdict(cfg), **run_styles(cfg.adapter_dir),
                                                         "agreement": agreement,
                                                         "gguf": gguf_io.describe(exported)}, indent=2, ensure_ascii=False))
     return {"out": str(exported), "agreement": agreement}

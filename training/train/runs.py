@@ -149,6 +149,19 @@ def write_record(cfg, trainer, extra: dict) -> Path:
     return write_text_atomic(out, json.dumps(rec, indent=2, default=str, ensure_ascii=False))
 
 
+STYLE_DEFAULTS = {"prompt_style": "chat", "why_style": "fewshot"}
+
+
+def run_styles(run_dir) -> dict[str, str]:
+    """The prompt styles an adapter's rows taught, from its run.json (a DPO run inherits its SFT's;
+    runs recorded before a style existed get its default): what the export and the registry need."""
+    rp = Path(run_dir) / "run.json"
+    run = json.loads(rp.read_text()) if rp.exists() else {}
+    sft = Path(run.get("sft_adapter") or "") / "run.json"
+    parent = json.loads(sft.read_text()) if run.get("sft_adapter") and sft.exists() else {}
+    return {k: run.get(k) or parent.get(k) or d for k, d in STYLE_DEFAULTS.items()}
+
+
 def examples_seen(trainer) -> int:
     """Examples the optimiser has seen: steps x batch x accumulation x processes (not the pool size)."""
     a = trainer.args

@@ -227,8 +227,8 @@ def main(cfg: SFTRunConfig):
     # earlier ones stopped
     train = train.shuffle(seed=cfg.seed)
     pool, seen, order = len(train), 0, train._fingerprint  # the card reports the pool, not what this chunk had left of it
+    before = earlier_chunks(cfg.init_adapter)  # what the continued adapter had done (zeros without one)
     if cfg.init_adapter:
-        before = earlier_chunks(cfg.init_adapter)
         seen = start_row(before, order, pool)
         if before["examples_seen"] and before.get("order") != order:
             print(f"the rows differ from those {cfg.init_adapter} was trained on: this pass starts at row 0",
@@ -251,7 +251,6 @@ def main(cfg: SFTRunConfig):
     trainer.save_model(cfg.output_dir)
     totals = {}
     if cfg.init_adapter:  # this chunk's own figures, plus the landed chunks' it continues
-        before = earlier_chunks(cfg.init_adapter)
         own = training_time(Path(cfg.output_dir) / "run.json",
                             {"wall_s": time.time() - t0, "resumed_from": ckpt}, key="chunk_time_s")
         totals = {"chunk_time_s": own, "examples_seen": before["examples_seen"] + tm_examples(trainer),
