@@ -97,3 +97,42 @@ def test_shipped_adapter_style_comes_from_its_export(tmp_path, monkeypatch):
     assert checkpoints.shipped_style("sft") == "understand"
     (tmp_path / "sft" / "export.json").write_text(json.dumps({"prompt_style": "poetry"}))
     assert checkpoints.shipped_style("sft") == "chat"
+
+
+
+_TIE_SCRIPT = """
+import json
+from tests.test_reader_rows import _item, _spec
+from training.data.tasks import CatalogData, build_row
+genres = {"h1": ["Western"], "h2": ["Polka", "Opera", "Noir"], "t": ["Musical"],
+          "w": ["Western"], "n": ["Noir"], "o": ["Opera"], "p": ["Polka"]}
+items = [_item(i, i.upper() + " title", g) for i, g in genres.items()]
+cd = CatalogData(name="tiny", domain="movies", language="en", kind="movies",
+                 items={it.id: it for it in items}, pool=[it.id for it in items])
+cd.fame = {"h1": 0.0, "h2": 0.0, "t": 0.0, "w": 2.0, "n": 1.9, "o": 1.8, "p": 1.7}
+for iid in cd.pool:
+    for f in cd.q(iid).feature_set():
+        cd.by_feature.setdefault(f, []).append(iid)
+print(json.dumps(build_row(_spec(cd, "recommend_understand", target="t", history=["h1", "h2"]), {"tiny": cd})))
+"""
+
+
+def test_history_row_is_the_same_whatever_pythonhashseed():
+    """The history shares nothing with the target, so the row names the best-known items of the
+    history's three most common terms, four of them tied at one. The tie must not be broken by set
+    order, which PYTHONHASHSEED changes: a rebuild on another machine would reorder the SFT data and
+    restart its chunks. In the items' order, terms sorted within each item: western, noir, opera,
+    so W and N are named (with noir left out it would be W and O)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    rows = set()
+    for seed in map(str, range(1, 11)):  # unsorted, seeds 8 and 9 name O instead of N
+        out = subprocess.run([sys.executable, "-c", _TIE_SCRIPT], cwd=root, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
+        rows.add(out.stdout.strip().splitlines()[-1])
+    assert len(rows) == 1
+    assert json.loads(rows.pop())["response"].startswith("Titles: T title; W title; N title")

@@ -424,7 +424,7 @@ def build_understand_row(spec: dict, cats: dict[str, CatalogData]) -> dict:
         hist = spec["history"]
         profile: Counter = Counter()
         for h in hist:
-            profile.update(cd.q(h).feature_set())
+            profile.update(sorted(cd.q(h).feature_set()))  # set order varies by PYTHONHASHSEED; most_common breaks ties by it
         order = [x.lower() for x in (*q.genres, *q.themes)]
         shared = sorted((t for t in q.feature_set() if profile[t]),
                         key=lambda t: (-profile[t] * cd.idf(t), order.index(t)))
