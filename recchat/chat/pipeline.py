@@ -203,7 +203,8 @@ def run(req: AskRequest) -> Iterator[Event]:
         else:
             score = score_search if task == "search" else score_history
             pool, scores = score(searches, catalog, inp, item_prior, **kw)
-        return select(sorted(scores, key=lambda i: -scores[i]), pool.rows, exclusion, req.drop_terms, k), scores
+        order = sorted(scores, key=lambda i: -scores[i])
+        return select(order, pool.rows, exclusion, req.drop_terms, k, one_version=task == "search"), scores
 
     rows, scores = ranked(base_input)
     retrieval_ms = (time.perf_counter() - t_r) * 1000

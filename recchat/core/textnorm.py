@@ -30,6 +30,16 @@ def normalize_title(title: str) -> str:
     return " ".join(t.split())
 
 
+def same_work_key(title: str) -> str:
+    """A key that versions of one work share: the normalised title before a " - " suffix (platform or
+    edition), with its year kept, so "Terraria - Xbox One" and "Terraria - Xbox 360" share one and
+    "Halloween (1978)" and "Halloween (2007)" do not. A subtitle after a colon is another work."""
+    t = unicodedata.normalize("NFKC", str(title)).strip()
+    year = _YEAR.search(t)
+    head = re.split(r"\s[-–]\s", _YEAR.sub("", t), maxsplit=1)[0]
+    return normalize_title(head or t) + (f" {year.group(1)}" if year else "")
+
+
 def detect_language(text: str) -> str:
     """'ko' when Hangul dominates the letters, else 'en' (the two languages recchat answers in)."""
     ko = len(_HANGUL.findall(text))

@@ -16,7 +16,7 @@ from recchat.retrieval.embedder import normalise
 from recchat.core.quality import is_degenerate
 from recchat.core.schema import RecItem
 from recchat.retrieval.store import CatalogStore
-from recchat.core.textnorm import normalize_title
+from recchat.core.textnorm import normalize_title, same_work_key
 
 RRF_K = 60
 
@@ -141,8 +141,10 @@ def to_rec_items(rows: list[dict], scores: dict[str, float], query_text: str, k:
 
 
 def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_terms: list[str] | None,
-           k: int) -> list[dict]:
-    """The first k rows of a ranking that are not consumed, not ruled out, and not a repeated title."""
+           k: int, one_version: bool = False) -> list[dict]:
+    """The first k rows of a ranking that are not consumed, not ruled out, and not a repeated title;
+    with `one_version`, nor another version of a work already shown (the same game on another
+    platform: a search's first five should be five things to try, not one thing five times)."""
     drop = [d.lower() for d in (drop_terms or []) if d.strip()]
     out: list[dict] = []
     seen_titles: set[str] = set()
@@ -150,7 +152,7 @@ def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_t
         r = rows.get(i)
         if r is None or exclusion.excludes(r):
             continue
-        title_key = r["title"].strip().lower()
+        title_key = same_work_key(r["title"]) if one_version else r["title"].strip().lower()
         if title_key in seen_titles:
             continue
         if drop and any(d in (r.get("text") or "").lower() for d in drop):
