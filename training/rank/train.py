@@ -67,9 +67,15 @@ class RankConfig:
     bm25_dropout: float = field(default=0.5, metadata={"help": "share of cases fitted without full-text features: generated "
                                                         "requests are built from item words, so BM25 alone would look far "
                                                         "better than it is on what people type"})
-    reuse_features: bool = field(default=False, metadata={"help": "refit on the features saved by the last run (RECCHAT_HOME/rank)"})
+    reuse_features: bool = field(default=False, metadata={"help": "reuse the features saved by earlier runs (RECCHAT_HOME/rank) "
+                                                           "for the catalogs they computed; compute only the others"})
     out_dir: str = field(default="", metadata={"help": "where to write models (default: recchat/ranking/models)"})
     drop_features: list[str] = field(default_factory=list, metadata={"help": "computed features the shipped model leaves out"})
+    validation: str = field(default="random", metadata={"help": "what the ablations compare: random (the shipped fit's "
+                                                          "random split) or catalog (each training catalog left out in turn: "
+                                                          "a domain the model never saw, as games is)"})
+    validation_seeds: int = field(default=1, metadata={"help": "catalog validation: fits per left-out catalog "
+                                                          "(seeds seed, seed+1, ...), their scores averaged"})
     ablate: list[str] = field(default_factory=list, metadata={"help": "features each refitted without, on the same split: "
                                                                "validation NDCG@10 with and without, paired bootstrap"})
 
@@ -179,14 +185,23 @@ def _drop(x: np.ndarray, cols: list[int]) -> np.ndarray:
     return x
 
 
-def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
-    import lightgbm as lgb
-
-    rng = np.random.default_rng(cfg.seed)
+def _split(groups, share: float, rng) -> tuple[list, list]:
+    """(rest, a random `share` of the groups)."""
     idx = rng.permutation(len(groups))
-    n_valid = max(1, int(len(groups) * cfg.valid_share))
-    valid = [groups[i] for i in idx[:n_valid]]
-    train = [groups[i] for i in idx[n_valid:]]
+    n = max(1, int(len(groups) * share))
+    return [groups[i] for i in idx[n:]], [groups[i] for i in idx[:n]]
+
+
+def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
+    """The shipped fit: early-stopped on a random `valid_share` of the cases, which it reports on."""
+    rng = np.random.default_rng(cfg.seed)
+    train, valid = _split(groups, cfg.valid_share, rng)
+    return fit_on(cfg, train, valid, names, rng)
+
+
+def fit_on(cfg: RankConfig, train, valid, names: tuple[str, ...], rng, stop=None) -> dict:
+    """Fit on `train`, early-stopped on `stop` (default: `valid`), scored on `valid`."""
+    import lightgbm as lgb
 
     def ds(gs, ref=None):
         return lgb.Dataset(np.vstack([g[0] for g in gs]), np.concatenate([g[1] for g in gs]),
@@ -201,7 +216,7 @@ def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
     train = [(_drop(x, pq) if rng.random() < cfg.prior_dropout else x, y, c) for x, y, c in train]
     train = [(_drop(x, lex) if rng.random() < cfg.bm25_dropout else x, y, c) for x, y, c in train]
     dtrain = ds(train)
-    dvalid = ds(valid, dtrain)
+    dvalid = ds(stop if stop is not None else valid, dtrain)
     params = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [10], "num_leaves": cfg.num_leaves,
               "learning_rate": cfg.learning_rate, "min_data_in_leaf": cfg.min_data_in_leaf, "verbose": -1,
               "seed": cfg.seed, "deterministic": True, "num_threads": 2, "lambdarank_truncation_level": 20,
@@ -222,6 +237,26 @@ def _columns(groups, all_names: tuple[str, ...], names: tuple[str, ...]):
     return [(x[:, idx], y, c) for x, y, c in groups]
 
 
+def by_catalog(cfg: RankConfig, groups, names: tuple[str, ...]) -> dict:
+    """Leave one catalog out, for each training catalog in turn: fit on the others (early-stopped on a
+    random `valid_share` of them), score the left-out one. What a zero-shot ranker is for: a domain it
+    never saw. Per-case NDCG@10 in the groups' order, and its mean per catalog and over catalogs."""
+    names_of = sorted({g[2] for g in groups})
+    each = np.zeros(len(groups), np.float64)
+    per = {}
+    seeds = range(cfg.seed, cfg.seed + max(1, cfg.validation_seeds))
+    for c in names_of:
+        out_idx = [i for i, g in enumerate(groups) if g[2] == c]
+        held = [groups[i] for i in out_idx]
+        for seed in seeds:  # the fit's dropouts and early-stopping split move a score by ~0.01: average them
+            rng = np.random.default_rng(seed)
+            rest, stop = _split([g for g in groups if g[2] != c], cfg.valid_share, rng)
+            r = fit_on(cfg, rest, held, names, rng, stop=stop)
+            each[out_idx] += r["valid_ndcg10_each"] / len(seeds)
+        per[c] = round(float(each[out_idx].mean()), 4)
+    return {"each": each, "per_catalog": per, "macro": round(float(np.mean(list(per.values()))), 4) if per else 0.0}
+
+
 def ablation(cfg: RankConfig, task: str, groups, all_names: tuple[str, ...], names: tuple[str, ...],
              feature: str, fitted: np.ndarray | None = None) -> dict:
     """The model with and without `feature`, fitted on the same split (fit's): validation NDCG@10 of
@@ -229,15 +264,26 @@ def ablation(cfg: RankConfig, task: str, groups, all_names: tuple[str, ...], nam
     cases). `fitted`: the per-case validation NDCG@10 of the model on `names`, when already fitted."""
     with_f = tuple(names) if feature in names else tuple(f for f in all_names if f in names or f == feature)
     without = tuple(f for f in with_f if f != feature)
-    scores = {}
+    scores, per = {}, {}
     for key, ns in (("with", with_f), ("without", without)):
         reuse = fitted is not None and ns == tuple(names)
-        scores[key] = fitted if reuse else fit(cfg, task, _columns(groups, all_names, ns), ns)["valid_ndcg10_each"]
+        if reuse:
+            scores[key] = fitted
+        elif cfg.validation == "catalog":
+            r = by_catalog(cfg, _columns(groups, all_names, ns), ns)
+            scores[key], per[key] = r["each"], r["per_catalog"]
+        else:
+            scores[key] = fit(cfg, task, _columns(groups, all_names, ns), ns)["valid_ndcg10_each"]
     diff = scores["with"] - scores["without"]
     boot = np.random.default_rng(cfg.seed + 7).choice(diff, size=(1000, len(diff))).mean(axis=1)
-    return {"with": round(float(scores["with"].mean()), 4), "without": round(float(scores["without"].mean()), 4),
-            "diff": round(float(diff.mean()), 4), "ci95": [round(float(np.quantile(boot, q)), 4) for q in (0.025, 0.975)],
-            "valid_groups": len(diff)}
+    out = {"with": round(float(scores["with"].mean()), 4), "without": round(float(scores["without"].mean()), 4),
+           "diff": round(float(diff.mean()), 4), "ci95": [round(float(np.quantile(boot, q)), 4) for q in (0.025, 0.975)],
+           "valid_groups": len(diff)}
+    if cfg.validation == "catalog":  # the difference on each left-out catalog
+        cats = [g[2] for g in groups]
+        out["diff_per_catalog"] = {c: round(float(diff[[k for k, x in enumerate(cats) if x == c]].mean()), 4)
+                                   for c in sorted(set(cats))}
+    return out
 
 
 def main(cfg: RankConfig) -> dict:
@@ -255,7 +301,11 @@ def main(cfg: RankConfig) -> dict:
         if not cache.exists():
             raise BadInput(f"no saved features at {cache}: run once without --reuse_features")
         groups, per_catalog = pickle.loads(cache.read_bytes())
-    for name in ([] if cfg.reuse_features else cfg.catalogs):
+        for t in cfg.tasks:
+            groups.setdefault(t, [])
+    for name in cfg.catalogs:
+        if cfg.reuse_features and all(t in per_catalog.get(name, {}) for t in cfg.tasks):
+            continue  # saved by an earlier run: only catalogs new to the config are computed
         if not store.exists(name):
             _log(f"{name}: not built, skipped (recchat catalog build {name})")
             continue
@@ -264,18 +314,21 @@ def main(cfg: RankConfig) -> dict:
         counts = {}
         if "search" in cfg.tasks:
             g = search_groups(cfg, name, items, log, prior)
-            groups["search"] += g
+            groups["search"] = [x for x in groups["search"] if x[2] != name] + g
             counts["search"] = len(g)
         if "history" in cfg.tasks and log is not None:
             g = history_groups(cfg, name, log, prior)
-            groups["history"] += g
+            groups["history"] = [x for x in groups["history"] if x[2] != name] + g
             counts["history"] = len(g)
-        per_catalog[name] = counts
+        per_catalog[name] = {**per_catalog.get(name, {}), **counts}
         _log(f"{name}: {counts} ({time.time() - t0:.0f} s)")
-    if not cfg.reuse_features:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(pickle.dumps((groups, per_catalog)))
+        tmp = cache.with_suffix(".tmp")  # after each catalog: a killed run keeps what it computed
+        tmp.write_bytes(pickle.dumps((groups, per_catalog)))
+        tmp.replace(cache)
     report = {}
+    groups = {t: [g for g in gs if g[2] in cfg.catalogs] for t, gs in groups.items()}  # saved, not configured: out
+    per_catalog = {c: v for c, v in per_catalog.items() if c in cfg.catalogs}
     for task in cfg.tasks:
         all_names = F.SEARCH if task == "search" else F.HISTORY
         names = tuple(f for f in all_names if f not in cfg.drop_features)
@@ -283,6 +336,11 @@ def main(cfg: RankConfig) -> dict:
             raise BadInput(f"only {len(groups[task])} {task} cases with the target among the candidates; build more catalogs")
         r = fit(cfg, task, _columns(groups[task], all_names, names), names)
         fitted = r.pop("valid_ndcg10_each")
+        if cfg.validation == "catalog":  # ablations compare left-out-catalog scores, not the random split's
+            lo = by_catalog(cfg, _columns(groups[task], all_names, names), names)
+            fitted = lo.pop("each")
+            r["left_out_catalog_ndcg10"] = lo
+            _log(f"{task}: left-out catalog NDCG@10 {lo['macro']:.4f} (mean over catalogs) {lo['per_catalog']}")
         r["ablations"] = {f: ablation(cfg, task, groups[task], all_names, names, f, fitted)
                           for f in cfg.ablate if f in all_names}
         for f, a in r["ablations"].items():
