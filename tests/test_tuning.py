@@ -166,6 +166,9 @@ def test_a_chunk_starts_where_the_last_stopped_only_on_the_same_rows():
     assert start_row({"order": "abc", "rows_done": 14000}, "abc", 13446) == 554  # the next pass
     assert start_row(before, "xyz", 13446) == 0  # the data was rebuilt: a new order from its first row
     assert start_row({"order": None, "rows_done": 3200}, "abc", 13446) == 0  # recorded before orders were
+    # rebuilt with the same row count and seed (the same order, another fingerprint): told where to go on
+    assert start_row(before, "xyz", 13446, forced=1600) == 1600
+    assert start_row(before, "abc", 13446, forced=14000) == 554
 
 
 def test_sft_bad_dataset_path_is_one_line(tiny, capsys):

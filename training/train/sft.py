@@ -57,6 +57,10 @@ class SFTRunConfig(SFTConfig, LoraFields):
     init_adapter: str | None = field(default=None, metadata={
         "help": "a PEFT adapter to continue from when output_dir has no checkpoint of its own: the last landed "
                 "chunk (recchat/checkpoints/sft/peft); its run.json's examples and time are added to this run's"})
+    start_row: int = field(default=-1, metadata={
+        "help": "with init_adapter: the row of the seeded order this chunk starts at; -1: where the continued "
+                "adapter stopped when the rows are the same ones, else 0. Set it when the data was rebuilt "
+                "with the same row count and seed, so the order is the same but its fingerprint is not"})
     # ---- LoRA / QLoRA: runs.LoraFields
     # ---- speed
     lm_head: str = field(default="logits_to_keep", metadata={
@@ -199,9 +203,12 @@ def earlier_chunks(init_adapter: str | None) -> dict:
             "order": rec.get("order"), "rows_done": int(rec.get("rows_done", seen) or 0)}
 
 
-def start_row(before: dict, order: str, n_rows: int) -> int:
-    """Where a chunk starts in the seeded row order: where the continued adapter stopped when it was
-    trained on these same rows in this same order, else at the first row (the data was rebuilt)."""
+def start_row(before: dict, order: str, n_rows: int, forced: int = -1) -> int:
+    """Where a chunk starts in the seeded row order: `forced` when given (>= 0, the config's start_row),
+    else where the continued adapter stopped when it was trained on these same rows in this same order,
+    else at the first row (the data was rebuilt)."""
+    if forced >= 0 and n_rows:
+        return forced % n_rows
     if before.get("order") != order or not n_rows:
         return 0
     return before["rows_done"] % n_rows
@@ -229,8 +236,8 @@ def main(cfg: SFTRunConfig):
     pool, seen, order = len(train), 0, train._fingerprint  # the card reports the pool, not what this chunk had left of it
     before = earlier_chunks(cfg.init_adapter)  # what the continued adapter had done (zeros without one)
     if cfg.init_adapter:
-        seen = start_row(before, order, pool)
-        if before["examples_seen"] and before.get("order") != order:
+        seen = start_row(before, order, pool, cfg.start_row)
+        if before["examples_seen"] and before.get("order") != order and cfg.start_row < 0:
             print(f"the rows differ from those {cfg.init_adapter} was trained on: this pass starts at row 0",
                   file=sys.stderr)
         train = train.select(range(seen, len(train)))
