@@ -98,7 +98,7 @@ def popular_matches(store: CatalogStore, catalog: str, text: str, depth: int, pr
     if not prior or not text or not text.strip():
         return []
     beyond = store.text_matches(catalog, text, MATCH_SCAN)[depth:]
-    best = sorted(beyond, key=lambda m: -(prior.get(m[0], (0.0,))[0] or 0.0))[:n]
+    best = sorted(beyond, key=lambda m: -np.nan_to_num(prior.get(m[0], (0.0,))[0] or 0.0))[:n]  # NaN: unknown, 0
     score = dict(best)
     rows = store.get(catalog, [i for i, _ in best])
     for r in rows:
