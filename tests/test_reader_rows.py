@@ -15,6 +15,17 @@ def _item(i: str, title: str, genres: list[str]) -> Item:
     return Item(id=i, title=title, text=title, metadata={"genres": genres})
 
 
+def _catalog(items: list[Item], fame: dict[str, float]) -> CatalogData:
+    """A CatalogData over `items` with their feature index, `fame` as the app's prior gives it."""
+    cd = CatalogData(name="tiny", domain="movies", language="en", kind="movies",
+                     items={it.id: it for it in items}, pool=[it.id for it in items])
+    cd.fame = fame
+    for iid in cd.pool:
+        for f in cd.q(iid).feature_set():
+            cd.by_feature.setdefault(f, []).append(iid)
+    return cd
+
+
 def tiny() -> CatalogData:
     items = [
         _item("a", "Alien", ["Horror", "Sci-Fi"]),
@@ -25,14 +36,8 @@ def tiny() -> CatalogData:
         _item("f", "Up", ["Animation", "Comedy"]),
         _item("g", "Forgotten Cartoon", ["Animation"]),
     ]
-    cd = CatalogData(name="tiny", domain="movies", language="en", kind="movies",
-                     items={it.id: it for it in items}, pool=[it.id for it in items])
     # fame as the app's prior gives it: popularity + a quarter of quality
-    cd.fame = {"a": 1.2, "b": 0.05, "c": 0.9, "d": 1.0, "e": 1.1, "f": 0.8, "g": 0.0}
-    for iid in cd.pool:
-        for f in cd.q(iid).feature_set():
-            cd.by_feature.setdefault(f, []).append(iid)
-    return cd
+    return _catalog(items, {"a": 1.2, "b": 0.05, "c": 0.9, "d": 1.0, "e": 1.1, "f": 0.8, "g": 0.0})
 
 
 def test_famous_fits_prefers_known_items_that_carry_the_terms():
@@ -99,20 +104,14 @@ def test_shipped_adapter_style_comes_from_its_export(tmp_path, monkeypatch):
     assert checkpoints.shipped_style("sft") == "chat"
 
 
-
 _TIE_SCRIPT = """
 import json
-from tests.test_reader_rows import _item, _spec
-from training.data.tasks import CatalogData, build_row
+from tests.test_reader_rows import _catalog, _item, _spec
+from training.data.tasks import build_row
 genres = {"h1": ["Western"], "h2": ["Polka", "Opera", "Noir"], "t": ["Musical"],
           "w": ["Western"], "n": ["Noir"], "o": ["Opera"], "p": ["Polka"]}
-items = [_item(i, i.upper() + " title", g) for i, g in genres.items()]
-cd = CatalogData(name="tiny", domain="movies", language="en", kind="movies",
-                 items={it.id: it for it in items}, pool=[it.id for it in items])
-cd.fame = {"h1": 0.0, "h2": 0.0, "t": 0.0, "w": 2.0, "n": 1.9, "o": 1.8, "p": 1.7}
-for iid in cd.pool:
-    for f in cd.q(iid).feature_set():
-        cd.by_feature.setdefault(f, []).append(iid)
+cd = _catalog([_item(i, i.upper() + " title", g) for i, g in genres.items()],
+              {"h1": 0.0, "h2": 0.0, "t": 0.0, "w": 2.0, "n": 1.9, "o": 1.8, "p": 1.7})
 print(json.dumps(build_row(_spec(cd, "recommend_understand", target="t", history=["h1", "h2"]), {"tiny": cd})))
 """
 

@@ -153,18 +153,19 @@ def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str
     if rp.exists():
         run = json.loads(rp.read_text())
     c = run.get("config", {})
+    style = trained_style(cfg)
     info = gguf_io.describe(exported)
     lic = "Gemma Terms of Use (https://ai.google.dev/gemma/terms); the adapter is a derivative of Gemma 3 270M"
     lines = [
         f"# recchat `{cfg.name}` adapter",
         "",
         f"A LoRA adapter over Gemma 3 270M (Q4_K_M, the packaged base) for recchat's "
-        f"{'request reader' if trained_style(cfg) == 'understand' else 'chat prompts'}; "
+        f"{'request reader' if style == 'understand' else 'chat prompts'}; "
         f"{'DPO (best/worst of five) on top of the SFT adapter' if run.get('kind') == 'dpo' else 'supervised fine-tuning on recchat instruction data'}.",
         "Load: `recchat ask --checkpoint " + cfg.name + "` (llama.cpp `lora_path` over the base GGUF).",
-        f"- prompt style: {trained_style(cfg)}"
+        f"- prompt style: {style}"
         + (" (the request reader: titles and genres in the catalog's language, recchat.prompts.understanding_line)"
-           if trained_style(cfg) == "understand" else " (rationale, then picks: recchat.prompts.build_instruction)"),
+           if style == "understand" else " (rationale, then picks: recchat.prompts.build_instruction)"),
         "",
         "## Data",
     ]

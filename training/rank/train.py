@@ -264,14 +264,13 @@ def ablation(cfg: RankConfig, task: str, groups, all_names: tuple[str, ...], nam
     cases). `fitted`: the per-case validation NDCG@10 of the model on `names`, when already fitted."""
     with_f = tuple(names) if feature in names else tuple(f for f in all_names if f in names or f == feature)
     without = tuple(f for f in with_f if f != feature)
-    scores, per = {}, {}
+    scores = {}
     for key, ns in (("with", with_f), ("without", without)):
         reuse = fitted is not None and ns == tuple(names)
         if reuse:
             scores[key] = fitted
         elif cfg.validation == "catalog":
-            r = by_catalog(cfg, _columns(groups, all_names, ns), ns)
-            scores[key], per[key] = r["each"], r["per_catalog"]
+            scores[key] = by_catalog(cfg, _columns(groups, all_names, ns), ns)["each"]
         else:
             scores[key] = fit(cfg, task, _columns(groups, all_names, ns), ns)["valid_ndcg10_each"]
     diff = scores["with"] - scores["without"]
