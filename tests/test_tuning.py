@@ -245,3 +245,16 @@ def test_merged_export_matches_adapter(tiny, sft_run):
     lp = export.main(lora)["out"]
     _, adapted = tm.greedy_llamacpp(str(tiny["gguf"]), plist, 10, lora_path=lp)
     assert merged == adapted
+
+
+def test_the_row_order_key_comes_from_the_rows_in_their_order():
+    from datasets import Dataset
+
+    from training.train.sft import order_key
+
+    rows = [{"prompt": f"p{i}", "completion": f"c{i}"} for i in range(5)]
+    a, b = Dataset.from_list(rows), Dataset.from_list(list(rows))  # loaded twice: two fingerprints
+    assert order_key(a) == order_key(b) and len(order_key(a)) == 16
+    assert order_key(a.shuffle(seed=1)) == order_key(b.shuffle(seed=1))  # a rebuild: the same seeded order
+    assert order_key(a.shuffle(seed=1)) != order_key(a)  # another order
+    assert order_key(Dataset.from_list(rows[:4] + [{"prompt": "p4", "completion": "other"}])) != order_key(a)

@@ -44,6 +44,8 @@ def test_message_parts_and_cards_escape_html():
                                metadata={"genres": ["Comedy"], "year": 1995})])
     assert "<script>x" not in html and "&lt;script&gt;" in html and "genres: Comedy" in html
     assert html.count("data-testid='item-card'") == 1
+    # the card shows its rank, not a raw score (scales differ per ranker); the score is a tooltip
+    assert ">1. &lt;script" in html and "title='ranking score 0.5000" in html and ">0.5000<" not in html
 
 
 def test_feedback_appends_jsonl(empty_home):

@@ -12,7 +12,6 @@ CSS = """
 .rc-card .t {font-weight:600;}
 .rc-card .m {font-size:0.85em; opacity:0.8;}
 .rc-card .e {font-size:0.85em; font-style:italic;}
-.rc-card .s {float:right; font-size:0.8em; opacity:0.6;}
 .rc-note {font-size:0.85em; opacity:0.8;}
 .rc-text {white-space:pre-wrap;}
 .rc-answer {margin-bottom:10px;}
@@ -41,8 +40,9 @@ def cards_html(items: list[RecItem], title: str = "", pending: bool = False) -> 
     cards = []
     for i, it in enumerate(items, 1):
         cards.append(
-            "<div class='rc-card' data-testid='item-card'>"
-            f"<span class='s'>{it.score:.4f}</span>"
+            # the rank is what the person needs; raw scores are on different scales per ranker (RRF,
+            # learned) and mean nothing across lists, so the score is a tooltip for evaluators only
+            f"<div class='rc-card' data-testid='item-card' title='ranking score {it.score:.4f} (comparable within this list only)'>"
             f"<div class='t'>{i}. {html.escape(it.title)}</div>"
             f"<div class='m'>{html.escape(meta_line(it.metadata))}</div>"
             f"<div class='e'>{html.escape(it.evidence)}</div></div>"

@@ -105,11 +105,12 @@ def quantize(src: Path, dst: Path, kind: str) -> Path:
     return dst
 
 
-def verify(cfg: ExportConfig, exported: Path) -> dict:
-    """Greedy tokens: PyTorch (base + adapter) vs llama.cpp (exported), on cfg.verify_prompts prompts."""
+def verify(cfg: ExportConfig, exported: Path, style: str) -> dict:
+    """Greedy tokens: PyTorch (base + adapter) vs llama.cpp (exported), on cfg.verify_prompts prompts
+    in the prompt style the adapter was trained for."""
     peft_model = load_peft(cfg)
     tok = tm.load_tokenizer(cfg.base_model, cfg.model_cache_dir)
-    plist = tm.check_prompts(cfg.verify_prompts, trained_style(cfg))
+    plist = tm.check_prompts(cfg.verify_prompts, style)
     if cfg.mode == "lora":
         lp_prompt, lp = tm.greedy_llamacpp(str(base_gguf(cfg)), plist, cfg.verify_max_new_tokens,
                                            lora_path=str(exported), n_ctx=cfg.n_ctx)
@@ -142,18 +143,14 @@ def keep_peft(adapter_dir: Path, dst: Path) -> Path:
     return dst
 
 
-def trained_style(cfg: ExportConfig) -> str:
-    """The prompt style the adapter was trained for (training.train.runs.run_styles)."""
-    return run_styles(cfg.adapter_dir)["prompt_style"]
-
-
-def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None) -> str:
+def model_card(cfg: ExportConfig, exported: Path, agreement: dict | None, styles: dict | None = None) -> str:
+    """The adapter's README; `styles` is run_styles(adapter_dir), read here when not given."""
     run = {}
     rp = Path(cfg.adapter_dir) / "run.json"
     if rp.exists():
         run = json.loads(rp.read_text())
     c = run.get("config", {})
-    style = trained_style(cfg)
+    style = (styles or run_styles(cfg.adapter_dir))["prompt_style"]
     info = gguf_io.describe(exported)
     lic = "Gemma Terms of Use (https://ai.google.dev/gemma/terms); the adapter is a derivative of Gemma 3 270M"
     lines = [
@@ -223,16 +220,17 @@ def main(cfg: ExportConfig) -> dict:
     t0 = time.time()
     exported = export_lora(cfg, out) if cfg.mode == "lora" else export_merged(cfg, out)
     print(f"wrote {exported} ({exported.stat().st_size / 1e6:.1f} MB) in {time.time() - t0:.0f} s", file=sys.stderr)
-    agreement = verify(cfg, exported) if cfg.verify_prompts > 0 else None
+    styles = run_styles(cfg.adapter_dir)  # read once: the check, the card and export.json agree
+    agreement = verify(cfg, exported, styles["prompt_style"]) if cfg.verify_prompts > 0 else None
     if agreement:
         print(json.dumps(agreement, ensure_ascii=False, indent=2))
     if cfg.register and cfg.mode == "lora":
         d = exported.parent
-        write_text_atomic(d / "README.md", model_card(cfg, exported, agreement))
+        write_text_atomic(d / "README.md", model_card(cfg, exported, agreement, styles))
         if (Path(cfg.adapter_dir) / "loss.png").exists():
             shutil.copy(Path(cfg.adapter_dir) / "loss.png", d / "loss.png")
         keep_peft(Path(cfg.adapter_dir), d / "peft")
-        write_text_atomic(d / "export.json", json.dumps({"config": asdict(cfg), **run_styles(cfg.adapter_dir),
+        write_text_atomic(d / "export.json", json.dumps({"config": asdict(cfg), **styles,
                                                         "agreement": agreement,
                                                         "gguf": gguf_io.describe(exported)}, indent=2, ensure_ascii=False))
     return {"out": str(exported), "agreement": agreement}

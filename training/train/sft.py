@@ -25,6 +25,8 @@ Rows longer than `max_length` are dropped, not truncated, so no response loses i
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -59,8 +61,8 @@ class SFTRunConfig(SFTConfig, LoraFields):
                 "chunk (recchat/checkpoints/sft/peft); its run.json's examples and time are added to this run's"})
     start_row: int = field(default=-1, metadata={
         "help": "with init_adapter: the row of the seeded order this chunk starts at; -1: where the continued "
-                "adapter stopped when the rows are the same ones, else 0. Set it when the data was rebuilt "
-                "with the same row count and seed, so the order is the same but its fingerprint is not"})
+                "adapter stopped when the rows are the same ones, else 0. Set it to go on from an adapter "
+                "whose recorded order is not a row hash (landed before session 11)"})
     # ---- LoRA / QLoRA: runs.LoraFields
     # ---- speed
     lm_head: str = field(default="logits_to_keep", metadata={
@@ -203,6 +205,16 @@ def earlier_chunks(init_adapter: str | None) -> dict:
             "order": rec.get("order"), "rows_done": int(rec.get("rows_done", seen) or 0)}
 
 
+def order_key(rows) -> str:
+    """A key for these rows in this order, from their content: a rebuild that gives the same rows in
+    the same seeded order gets the same key on any machine, so a later chunk knows where to go on
+    (`datasets`' own fingerprint is private and changes with how the rows were loaded)."""
+    h = hashlib.sha256()
+    for row in rows:
+        h.update(json.dumps(row, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return h.hexdigest()[:16]
+
+
 def start_row(before: dict, order: str, n_rows: int, forced: int = -1) -> int:
     """Where a chunk starts in the seeded row order: `forced` when given (>= 0, the config's start_row),
     else where the continued adapter stopped when it was trained on these same rows in this same order,
@@ -233,7 +245,7 @@ def main(cfg: SFTRunConfig):
     # one fixed order over all chunks (the trainer reads it in sequence): a later chunk starts where the
     # earlier ones stopped
     train = train.shuffle(seed=cfg.seed)
-    pool, seen, order = len(train), 0, train._fingerprint  # the card reports the pool, not what this chunk had left of it
+    pool, seen, order = len(train), 0, order_key(train)  # the card reports the pool, not what this chunk had left of it
     before = earlier_chunks(cfg.init_adapter)  # what the continued adapter had done (zeros without one)
     if cfg.init_adapter:
         seen = start_row(before, order, pool, cfg.start_row)
