@@ -5,7 +5,10 @@ Two request sets, every method through the real path (recchat.chat.pipeline, the
       writes them (training/rank/cases.py, another seed than the ranker's training), target = that
       item, on the training domains;
   (b) hand-written: benchmarks/search_requests.yaml (movies, books, games, anime; half Korean), each
-      with its set of acceptable items (checked by benchmarks/check_search_requests.py).
+      with its set of acceptable items (checked by benchmarks/check_search_requests.py);
+  (c) `dev`, only when asked for: benchmarks/search_dev.yaml, 30 more hand-written requests of the
+      same kind on the training domains (movies, books, anime; half Korean), on which settings are
+      chosen, so that (b) stays a report, never a target.
 Metrics: success@5 (an acceptable item in the top 5), precision@10, NDCG@10, latency p50.
 
 Methods: `embedding` (vector search on the request alone), `rrf:none` (the candidates fused by
@@ -14,6 +17,7 @@ serves), and `app:CKPT-SIGNAL` (one signal switched off: prior, translate, bm25,
 
     python benchmarks/search.py                                  # both sets, default methods
     python benchmarks/search.py --sets hand --methods app:none,app:base,app:sft,app:dpo
+    python benchmarks/search.py --sets dev --methods app:none,app:base --out runs/search_dev.json
     python benchmarks/search.py --per-catalog 100 --llm-limit 20 --plot benchmarks/results/search.png
 
 Writes benchmarks/results/search.json and prints a table.
@@ -39,9 +43,9 @@ DEFAULT_METHODS = ("embedding,rrf:none,app:none,app:none-prior,app:none-translat
 TRAINING_CATALOGS = ("movies", "books", "anime", "poi", "news", "industrial")
 
 
-def hand_requests(path: Path) -> list[dict]:
+def hand_requests(path: Path, name: str = "hand") -> list[dict]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [{"set": "hand", "catalog": r["catalog"], "language": r["language"], "query": r["request"],
+    return [{"set": name, "catalog": r["catalog"], "language": r["language"], "query": r["request"],
              "acceptable": [a["id"] for a in r["acceptable"]], "id": r["id"]} for r in data["requests"]]
 
 
@@ -104,6 +108,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--llm-limit", type=int, default=0, help="LLM methods on the generated set: first N per catalog (0 = all)")
     ap.add_argument("--seed", type=int, default=1, help="generated requests (the ranker trained on seed 0)")
     ap.add_argument("--hand", default=str(ROOT / "benchmarks" / "search_requests.yaml"))
+    ap.add_argument("--dev", default=str(ROOT / "benchmarks" / "search_dev.yaml"),
+                    help="the development set (`--sets dev`): training domains only, for choosing settings")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "search.json"))
     ap.add_argument("--plot", default="")
     args = ap.parse_args(argv)
@@ -115,12 +121,14 @@ def main(argv: list[str] | None = None) -> dict:
     reqs: list[dict] = []
     if "generated" in sets:
         reqs += generated_requests(args.per_catalog, args.seed)
-    if "hand" in sets:
-        built = {i.name for i in get_store().list()}
-        hand = hand_requests(Path(args.hand))
+    built = {i.name for i in get_store().list()}
+    for name, path in (("hand", args.hand), ("dev", args.dev)):
+        if name not in sets:
+            continue
+        hand = hand_requests(Path(path), name)
         missing = sorted({r["catalog"] for r in hand} - built)
         if missing:
-            print(f"[search] hand-written requests skipped for unbuilt catalogs: {', '.join(missing)}", file=sys.stderr)
+            print(f"[search] {name} requests skipped for unbuilt catalogs: {', '.join(missing)}", file=sys.stderr)
         reqs += [r for r in hand if r["catalog"] in built]
     per_row: list[dict] = []
     seen_llm: dict[tuple[str, str], int] = {}
