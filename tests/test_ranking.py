@@ -43,6 +43,11 @@ def test_korean_words_become_the_catalogs_words():
     assert in_catalog_language("좀비공포", "ko", "en") == "zombie horror"  # a compound written as one word
     assert in_catalog_language("a crime thriller", "en", "en") == "a crime thriller"
     assert in_catalog_language("반도체 수출", "ko", "ko") == "반도체 수출"  # same language: untouched
+    # the catalogs' tag vocabulary (court, lawyers, gothic...), and "나" ("or") taken off like a particle
+    assert in_catalog_language("법정 드라마", "ko", "en") == "court lawyers drama"
+    assert in_catalog_language("으스스한 고딕 소설", "ko", "en") == "spooky creepy gothic"
+    assert in_catalog_language("밴드나 음악", "ko", "en") == "band music music"
+    assert in_catalog_language("하나", "ko", "en") == ""  # "나" is only taken off when what is left is a word
 
 
 def test_full_text_leaves_out_only_the_nouns_naming_the_catalogs_kind():

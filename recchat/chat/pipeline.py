@@ -197,6 +197,8 @@ def run(req: AskRequest) -> Iterator[Event]:
 
     def ranked(inp) -> tuple[list[dict], dict[str, float]]:
         kw = dict(depth=s.rank_depth, off=off, fts_weight=s.fts_weight, learned=learned)
+        if task == "search":
+            kw["named_weight"] = s.named_weight
         if task == "search" and anchor_rows:
             cf = item_neighbours(catalog, info.has_interactions) if "cf" not in off else None
             pool, scores = score_like(searches, catalog, inp, anchor_rows, item_prior, cf=cf, exclusion=exclusion, **kw)

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # search no better: benchmarks/results/model_genres_embed.json)
     model_genres_embed: bool = False
     rank_depth: int = 300  # candidates each signal proposes (the learned ranker orders their union)
+    # weight of the titles the model named when fused with the learned order (search); 0: the names are
+    # only the ranker's `ground` feature, the default: on the development set (benchmarks/search.py --sets dev)
+    # fusing them at weight 1 lowered NDCG@10 in 8 of 30 requests and raised it in 1 (0.30 vs 0.32)
+    named_weight: float = 0.0
     max_query_chars: int = 2000  # longer pastes are truncated with a notice
     max_history_items: int = 50
 

@@ -16,12 +16,12 @@ from recchat.retrieval.store import CatalogStore
 
 def score_like(store: CatalogStore, catalog: str, inp: SearchInput, anchors: list[dict], prior: dict, *,
                depth: int = 100, off: set[str] = frozenset(), fts_weight: float = 1.0, learned: bool = True,
-               cf=None, exclusion: Exclusion | None = None) -> tuple[Pool, dict[str, float]]:
+               cf=None, exclusion: Exclusion | None = None, named_weight: float = 0.0) -> tuple[Pool, dict[str, float]]:
     """(pool, id -> score) like score_search's; `anchors` are the referred items' rows, `cf` an item-kNN
     of the catalog's log. Items the answer leaves out (the anchors' series) are dropped from both
     orders before they are fused, so they take no rank from the rest."""
     pool, s_scores = score_search(store, catalog, inp, prior, depth=depth, off=off, fts_weight=fts_weight,
-                                  learned=learned)
+                                  learned=learned, named_weight=named_weight)
     if not anchors:
         return pool, s_scores
     h_inp = HistoryInput(history_vecs=np.asarray([a["vector"] for a in anchors], np.float32),

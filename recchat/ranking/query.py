@@ -14,7 +14,7 @@ for _en, _ko in GLOSSARY.items():
     _KO_EN.setdefault(_ko, _en)
 _KO_EN.update({k: v for k, v in KO_QUERY_WORDS.items()})
 
-_PARTICLE = re.compile(r"(으로|에서|까지|부터|한테|처럼|같은|이랑|랑|하고|은|는|이|가|을|를|에|의|도|로|과|와|만|요)$")
+_PARTICLE = re.compile(r"(으로|에서|까지|부터|한테|처럼|같은|이랑|랑|하고|이나|은|는|이|가|을|를|에|의|도|로|과|와|만|요|나)$")
 _NEGATORS = {"없이", "없는", "없고", "말고", "빼고", "아닌", "제외", "싫어", "싫은"}
 _TOKEN = re.compile(r"[가-힣]+|[A-Za-z0-9][A-Za-z0-9'\-:.]*")
 

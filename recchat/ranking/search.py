@@ -80,21 +80,21 @@ PLAUSIBLE = 50
 
 
 def score_search(store: CatalogStore, catalog: str, inp: SearchInput, prior: dict, *, depth: int = 100,
-                 off: set[str] = frozenset(), fts_weight: float = 1.0, learned: bool = True
-                 ) -> tuple[Pool, dict[str, float]]:
+                 off: set[str] = frozenset(), fts_weight: float = 1.0, learned: bool = True,
+                 named_weight: float = 0.0) -> tuple[Pool, dict[str, float]]:
     """(pool, id -> score); the caller selects (exclusions, follow-up drops, dedupe) from it."""
     pool, grounded = pool_for(store, catalog, inp, depth, off, prior)
     ids, x = featurize(pool, inp, grounded, prior, off)
     s = model.score("search", x, F.SEARCH) if learned else None
     scores = dict(zip(ids, s.tolist())) if s is not None else rrf_scores(pool, grounded, fts_weight)
-    if s is not None and grounded:
-        # the titles the model knows fit, fused with the learned order: the ranker was fitted on few
-        # cases where the model named the target, so it alone gives them almost no weight
+    if s is not None and grounded and named_weight > 0:
+        # the titles the model knows fit, fused with the learned order (off by default: on the development
+        # requests the 270M model's names moved wrong items up more often than right ones)
         order = sorted(scores, key=lambda i: -scores[i])
         plausible = set(order[:PLAUSIBLE])  # a named title the request's own signals put nowhere near is a wrong guess
         named = sorted((i for i in grounded if i in plausible), key=lambda i: -grounded[i])
         if named:
-            scores = rrf([order, named])
+            scores = rrf([order, named], [1.0, named_weight])
     for i in ids:  # a given candidate no list proposed still gets ranked (last), never dropped
         scores.setdefault(i, 0.0)
     # the prior and the rest may reorder items that match the request, never lift one that does not
