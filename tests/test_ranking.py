@@ -151,3 +151,23 @@ def test_well_known_matches_below_the_full_text_depth_still_become_candidates(em
     assert all(r["_score"] > 0 and len(r["vector"]) for r in extra)
     assert popular_matches(store, "rom", "romance", 2, {}, n=2) == []  # no prior: no notion of well-known
     assert popular_matches(store, "rom", "romance", 9, p, n=2) == []  # nothing below the depth
+
+
+def test_named_titles_are_fused_as_a_second_list_only_when_weighted(tiny):
+    """RECCHAT_NAMED_WEIGHT: 0 (the default) leaves a named title where the learned order puts it (the
+    name is a feature and a candidate); a weight fuses the named titles with that order as a list."""
+    from recchat.ranking.search import ModelText, SearchInput, score_search
+    from recchat.retrieval.embedder import get_embedder
+    from recchat.retrieval.store import get_store
+
+    q = "a funny comedy movie"
+    vec = get_embedder().embed_queries([q])[0]
+    named = ModelText(text="Desert Kings", vec=get_embedder().embed_queries(["Desert Kings"])[0], names=["Desert Kings"])
+    inp = SearchInput(query=q, query_vec=vec, catalog_text=q, catalog_vec=None, llm=named)
+
+    def place(weight):
+        _, scores = score_search(get_store(), tiny, inp, {}, depth=50, named_weight=weight)
+        return sorted(scores, key=lambda i: -scores[i]).index("7")  # Desert Kings, a war drama
+
+    assert place(0.0) > 0  # by default a wrong guess of another kind does not lead a comedy request
+    assert place(1.0) < place(0.0)
