@@ -125,11 +125,11 @@ def main(argv: list[str] | None = None) -> dict:
     for name, path in (("hand", args.hand), ("dev", args.dev)):
         if name not in sets:
             continue
-        hand = hand_requests(Path(path), name)
-        missing = sorted({r["catalog"] for r in hand} - built)
+        written = hand_requests(Path(path), name)
+        missing = sorted({r["catalog"] for r in written} - built)
         if missing:
             print(f"[search] {name} requests skipped for unbuilt catalogs: {', '.join(missing)}", file=sys.stderr)
-        reqs += [r for r in hand if r["catalog"] in built]
+        reqs += [r for r in written if r["catalog"] in built]
     per_row: list[dict] = []
     seen_llm: dict[tuple[str, str], int] = {}
     t0 = time.time()

@@ -4,7 +4,6 @@ and the development set holds only training domains (settings are chosen on it, 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ def test_each_acceptable_item_is_in_its_catalog(name, monkeypatch, capsys):
     if DATA is None or not os.path.isdir(DATA):
         pytest.skip("public data sets absent: set RECCHAT_DATA_DIR")
     monkeypatch.setenv("RECCHAT_DATA_DIR", str(DATA))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     import check_search_requests
 
     assert check_search_requests.check(ROOT / "benchmarks" / name) == 0, capsys.readouterr()

@@ -154,7 +154,7 @@ KO_QUERY_WORDS = {
     "진지한": "serious", "현실적인": "realistic", "리얼한": "realistic", "사실적인": "realistic",
     "잔혹": "brutal violent", "소름": "creepy scary", "미스테리": "mystery", "추리소설": "mystery detective",
     "연애소설": "romance", "로맨스": "romance", "무협": "martial arts", "좀비물": "zombie", "성장물": "coming of age",
-    "명작": "classic masterpiece", "걸작": "masterpiece", "인생작": "masterpiece", "숨은": "hidden gem",
+    "걸작": "masterpiece", "인생작": "masterpiece", "숨은": "hidden gem",
     "최신": "new recent", "요즘": "recent", "옛날": "old classic", "레트로": "retro",
     # the catalogs' own vocabulary no entry above covered: the most common genres and tags of movies
     # (MovieLens tags), anime (MAL genres) and games (Steam tags), in the Korean a request would use
@@ -182,15 +182,15 @@ KO_QUERY_WORDS = {
     "사회비판": "social commentary", "스페이스": "space", "오페라": "opera", "은하": "galaxy space",
     "은하계": "galaxy space", "우주비행사": "astronauts space", "편집증": "paranoia", "폭력": "violence",
     "고딕": "gothic", "음산": "gloomy eerie", "으스스": "spooky creepy", "오싹": "chilling creepy",
-    "논픽션": "nonfiction", "사건": "case", "밴드": "band music", "가수": "singer music", "아이돌": "idol music",
-    "요리사": "chef cooking", "음식": "food", "고립": "isolation stranded", "탐사": "exploration",
+    "사건": "case", "밴드": "band music", "가수": "singer music", "아이돌": "idol music",
+    "요리사": "chef cooking", "고립": "isolation stranded", "탐사": "exploration",
     # games
     "스토리": "story", "인디": "indie", "여주인공": "female protagonist", "전술": "tactical", "고어": "gore",
     "아케이드": "arcade", "커스터마이징": "character customization", "턴제": "turn-based", "파쿠르": "parkour",
     "실시간": "real-time", "운전": "driving", "레고": "lego", "무료": "free to play", "스팀펑크": "steampunk",
-    "사이버펑크": "cyberpunk", "다크": "dark", "경영": "management", "도시": "city", "기지": "base building",
+    "사이버펑크": "cyberpunk", "다크": "dark", "경영": "business management", "도시": "city", "기지": "base building",
     "픽셀": "pixel graphics", "비주얼노벨": "visual novel", "멀티엔딩": "multiple endings", "사냥": "hunting",
-    "비행": "flight", "해전": "naval", "대체역사": "alternate history", "하렘": "harem",
+    "비행": "flight", "해전": "naval", "대체역사": "alternate history",
 }
 # endings a Korean word takes in a request: "힐링할" -> 힐링, "배틀물" -> 배틀, "느긋하게" -> 느긋
 KO_ENDINGS = ("하게", "하는", "했던", "할", "한", "해", "하고", "스러운", "스럽고", "적인", "물", "류", "들")
