@@ -81,3 +81,22 @@ def test_the_history_ranking_feeds_the_shipped_model_the_features_it_lists():
 
     names = model.features("history", F.HISTORY)
     assert set(names) <= set(F.HISTORY) and list(names) == model.load("history").feature_name()
+
+
+def test_description_bm25_weighs_rare_words_and_ignores_titles():
+    from recchat.retrieval.words import WordStats, bm25, description
+
+    rows = [{"title": "Fracture (2007)", "text": "Fracture (2007) | genres: Drama | tags: courtroom"},
+            {"title": "Trial, The (1962)", "text": "Trial, The (1962) | genres: Drama"},
+            {"title": "Big (1988)", "text": "Big (1988) | genres: Comedy"}]
+    descs = [description(r) for r in rows]
+    stats = WordStats.of(descs)
+    # words: {genres, drama, tags, courtroom}, {genres, drama}, {genres, comedy}: 3 docs, mean length 8/3
+    assert stats.docs == 3 and stats.mean_len == pytest.approx(8 / 3) and stats.df["drama"] == 2
+    got = bm25("a big courtroom drama about a trial", descs, stats)
+    idf_court, idf_drama = np.log(1 + 2.5 / 1.5), np.log(1 + 1.5 / 2.5)
+    # k1 1.2, b 0.75: length norms 1.2 * (0.25 + 0.75 * len / mean) = 1.65 (4 words) and 0.975 (2 words)
+    want = [(idf_court + idf_drama) * 2.2 / 2.65, idf_drama * 2.2 / 1.975, 0.0]
+    assert got.tolist() == pytest.approx(want, rel=1e-5)  # "big" and "trial" are only in titles: no score
+    assert F.scaled_array(got).tolist() == pytest.approx([1.0, want[1] / want[0], 0.0])
+    assert bm25("the of", descs, stats).tolist() == [0.0, 0.0, 0.0]

@@ -92,10 +92,31 @@ def test_rank_candidates_only_and_drop_terms(tiny):
 
 
 def test_evidence_names_shared_words_not_years():
-    from recchat.retrieval.rank import terms, evidence_for
+    from recchat.retrieval.rank import evidence_for
+    from recchat.retrieval.words import terms
 
     wanted = terms("Finding Nemo (2003), Toy Story (1995): animated adventures")
     assert wanted == {"finding", "nemo", "toy", "story", "animated", "adventures"}
     row = {"text": "Brother Bear (2003) | genres: Animation, Adventure | tags: animated, bears"}
     assert evidence_for(row, wanted) == "matches: animated"
     assert evidence_for({"text": "Elf (2003) | genres: Comedy"}, wanted) == "Elf (2003) | genres: Comedy"
+
+
+def test_description_full_text_counts_fields_not_titles(tiny):
+    """bm25_d on a real catalog: "Aliens (1986)" shares "aliens" with the request only through its
+    title, "The Matrix" has neither word, and the word stats follow a rebuild (a new table version)."""
+    from recchat.ranking import features as F
+    from recchat.ranking.candidates import Pool
+    from recchat.ranking.search import SearchInput, featurize
+
+    stats = tiny.word_stats("tiny")
+    assert stats.docs == len(TITLES) and stats.df["comedy"] == 3 and "aliens" not in stats.df
+    rows = {r["id"]: r for r in tiny.get("tiny", ["8", "6", "2"])}
+    q = "aliens comedy"
+    inp = SearchInput(query=q, query_vec=get_embedder().embed_queries([q])[0], catalog_text=q, catalog_vec=None)
+    ids, x = featurize(Pool(rows=rows), inp, {}, {}, set(), F.SEARCH, stats)
+    got = dict(zip(ids, x[:, F.SEARCH.index("bm25_d")]))
+    assert got["6"] == 1.0 and got["8"] == 0.0 and got["2"] == 0.0  # Finding Nemo's genres have "comedy"
+    items = [Item(id="9", title="Airplane! (1980)", text="Airplane! (1980) | genres: Comedy", domain="movies")]
+    tiny.build("tiny", items, get_embedder())
+    assert tiny.word_stats("tiny").docs == 1

@@ -2,8 +2,9 @@
 
 Similarities are cosines of e5 vectors; `*_gap` is a candidate's cosine minus the best one in the
 pool (how far it is from the request's best match, which compares across catalogs better than the
-raw value); `bm25_*` is the full-text score over the best one; `rank_*` is 1 / (1 + rank) in a list
-(0 when the list does not hold the candidate). A feature that does not apply (no model text, no
+raw value); `bm25_*` is the full-text score over the best one (`bm25_d` over the item's fields
+without its title, where a shared word says what the item is, not a pun on its name); `rank_*` is
+1 / (1 + rank) in a list (0 when the list does not hold the candidate). A feature that does not apply (no model text, no
 prior) is NaN, which the learned ranker treats as missing.
 """
 
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from recchat.retrieval.rank import terms
+from recchat.retrieval.words import description, words
 
 SEARCH = ("cos_q", "cos_q_gap", "cos_t", "cos_t_gap", "cos_u", "cos_u_gap", "bm25_t", "bm25_u", "ground",
-          "pop", "quality", "rank_q", "rank_t", "rank_bm25", "words_desc", "words_title")
+          "pop", "quality", "rank_q", "rank_t", "rank_bm25", "words_desc", "words_title", "bm25_d")
 HISTORY = ("cos_mean", "cos_mean_gap", "cos_recent", "cos_last", "cos_max", "bm25_h", "cos_u", "cos_u_gap",
            "ground", "pop", "quality", "cf", "cf_rank", "rank_mean", "rank_bm25", "words_h")
 # HISTORY is what the history ranking computes; the shipped model uses the features its file lists
@@ -33,7 +34,7 @@ SIGNALS = {
     "ground": ("ground",),
     "llm": ("cos_u", "cos_u_gap", "bm25_u", "ground"),
     "translate": ("cos_t", "cos_t_gap", "rank_t"),
-    "bm25": ("bm25_t", "bm25_u", "rank_bm25", "bm25_h", "words_desc", "words_title", "words_h"),
+    "bm25": ("bm25_t", "bm25_u", "rank_bm25", "bm25_h", "words_desc", "words_title", "words_h", "bm25_d"),
     "cf": ("cf", "cf_rank"),
 }
 
@@ -72,9 +73,14 @@ def scaled(ids: list[str], scores: dict[str, float] | None) -> np.ndarray:
     return np.array([scores.get(i, 0.0) / top for i in ids], np.float32)
 
 
+def scaled_array(x: np.ndarray) -> np.ndarray:
+    """x / its best value in the pool (all 0 when nothing scored)."""
+    top = float(np.max(x)) if len(x) else 0.0
+    return (x / top).astype(np.float32) if top > 0 else np.zeros(len(x), np.float32)
+
+
 def _words(text: str) -> set[str]:
-    # a plural matches its singular ("soldiers" / "Soldier"); crude, but the same on both sides
-    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in terms(text)}
+    return set(words(text))
 
 
 def word_overlap(request: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
@@ -89,9 +95,7 @@ def word_overlap(request: str, rows: list[dict]) -> tuple[np.ndarray, np.ndarray
     desc, title = np.zeros(len(rows), np.float32), np.zeros(len(rows), np.float32)
     for k, r in enumerate(rows):
         t = _words(r.get("title") or "")
-        text = r.get("text") or ""
-        rest = text.replace(r.get("title") or "", " ", 1) if r.get("title") else text
-        d = _words(rest)
+        d = _words(description(r))
         desc[k] = len(want & d) / len(want)
         title[k] = len((want & t) - d) / len(want)
     return desc, title

@@ -13,6 +13,7 @@ from recchat.ranking.candidates import (Pool, add_model_text, fill, popular_matc
                                        vector_hits)
 from recchat.retrieval.rank import rrf
 from recchat.retrieval.store import CatalogStore
+from recchat.retrieval.words import WordStats, bm25, description
 
 
 @dataclass
@@ -52,7 +53,9 @@ def pool_for(store: CatalogStore, catalog: str, inp: SearchInput, depth: int, of
     return pool, grounded
 
 
-def featurize(pool: Pool, inp: SearchInput, grounded: dict[str, float], prior: dict, off: set[str]) -> tuple[list[str], np.ndarray]:
+def featurize(pool: Pool, inp: SearchInput, grounded: dict[str, float], prior: dict, off: set[str],
+              names: tuple[str, ...] = F.SEARCH, word_stats: WordStats | None = None) -> tuple[list[str], np.ndarray]:
+    """(candidate ids, their features in `names` order); `word_stats` (the catalog's) gives bm25_d."""
     ids = pool.ids()
     mat = F.unit(pool.vectors(ids)) if ids else np.zeros((0, len(inp.query_vec)), np.float32)
     cos_q = F.cosines(mat, inp.query_vec)
@@ -61,6 +64,8 @@ def featurize(pool: Pool, inp: SearchInput, grounded: dict[str, float], prior: d
     cos_u = F.cosines(mat, llm.vec if llm else None)
     pop, quality = F.prior_columns(ids, prior)
     words_desc, words_title = F.word_overlap(inp.catalog_text, [pool.rows[i] for i in ids])
+    bm25_d = (F.scaled_array(bm25(inp.catalog_text, [description(pool.rows[i]) for i in ids], word_stats))
+              if word_stats is not None and "bm25" not in off else np.full(len(ids), np.nan, np.float32))
     cols = {
         "cos_q": cos_q, "cos_q_gap": F.gap(cos_q), "cos_t": cos_t, "cos_t_gap": F.gap(cos_t),
         "cos_u": cos_u, "cos_u_gap": F.gap(cos_u),
@@ -71,9 +76,9 @@ def featurize(pool: Pool, inp: SearchInput, grounded: dict[str, float], prior: d
         "rank_q": F.rank_feature(ids, pool.lists.get("q")),
         "rank_t": F.rank_feature(ids, pool.lists.get("t", pool.lists.get("q"))),
         "rank_bm25": F.rank_feature(ids, pool.lists.get("bm25_t")),
-        "words_desc": words_desc, "words_title": words_title,
+        "words_desc": words_desc, "words_title": words_title, "bm25_d": bm25_d,
     }
-    return ids, F.matrix(cols, F.SEARCH, off)
+    return ids, F.matrix(cols, names, off)
 
 
 PLAUSIBLE = 50
@@ -84,8 +89,10 @@ def score_search(store: CatalogStore, catalog: str, inp: SearchInput, prior: dic
                  named_weight: float = 0.0) -> tuple[Pool, dict[str, float]]:
     """(pool, id -> score); the caller selects (exclusions, follow-up drops, dedupe) from it."""
     pool, grounded = pool_for(store, catalog, inp, depth, off, prior)
-    ids, x = featurize(pool, inp, grounded, prior, off)
-    s = model.score("search", x, F.SEARCH) if learned else None
+    names = model.features("search", F.SEARCH)
+    stats = store.word_stats(catalog) if "bm25_d" in names else None
+    ids, x = featurize(pool, inp, grounded, prior, off, names, stats)
+    s = model.score("search", x, names) if learned else None
     scores = dict(zip(ids, s.tolist())) if s is not None else rrf_scores(pool, grounded, fts_weight)
     if s is not None and grounded and named_weight > 0:
         # the titles the model knows fit, fused with the learned order (off by default: on the development
@@ -98,18 +105,18 @@ def score_search(store: CatalogStore, catalog: str, inp: SearchInput, prior: dic
     for i in ids:  # a given candidate no list proposed still gets ranked (last), never dropped
         scores.setdefault(i, 0.0)
     # the prior and the rest may reorder items that match the request, never lift one that does not
-    unmatched = [i for i, ok in zip(ids, matches(x)) if not ok]
+    unmatched = [i for i, ok in zip(ids, matches(x, names)) if not ok]
     floor = min(scores.values(), default=0.0) - 1.0
     for i in unmatched:
         scores[i] = floor - 1.0 / (1.0 + max(scores[i] - floor, 0.0))  # below every match, order kept
     return pool, scores
 
 
-def matches(x: np.ndarray) -> np.ndarray:
+def matches(x: np.ndarray, names: tuple[str, ...] = F.SEARCH) -> np.ndarray:
     """Which candidates match the request: a full-text hit, a title the model named, or a cosine
     within MATCH_GAP of the best one, in the catalog's language (the request itself when it already
     is; across languages the embedder's cosines are too compressed to tell) or of the model's text."""
-    col = {f: x[:, j] for j, f in enumerate(F.SEARCH)}
+    col = {f: x[:, j] for j, f in enumerate(names)}
     lexical = (np.nan_to_num(col["bm25_t"]) > 0) | (np.nan_to_num(col["bm25_u"]) > 0) | (np.nan_to_num(col["ground"]) > 0)
     near = np.zeros(len(x), bool)
     for f in ("cos_t_gap", "cos_u_gap"):

@@ -16,6 +16,7 @@ from recchat.retrieval.embedder import normalise
 from recchat.core.quality import is_degenerate
 from recchat.core.schema import RecItem
 from recchat.retrieval.store import CatalogStore
+from recchat.retrieval.words import terms
 from recchat.core.textnorm import normalize_title, same_work_key
 
 RRF_K = 60
@@ -101,18 +102,6 @@ def resolve_history(store: CatalogStore, catalog: str, titles: list[str]) -> tup
             unresolved.append(t)
     rows = store.get(catalog, list(dict.fromkeys(resolved_ids)))
     return rows, unresolved
-
-
-_STOP = set(
-    "a an the and or of to in on for with about that this who what which like some something movie movies film "
-    "book books game games show item items i me my want would enjoy they their them is are be it its by from "
-    "as at more less very really recommend please".split()
-)
-
-
-def terms(text: str) -> set[str]:
-    # numbers are no evidence: a pasted "Finding Nemo (2003)" made every 2003 item "match: 2003"
-    return {w for w in re.findall(r"[\w']+", text.lower()) if len(w) >= 3 and w not in _STOP and not w.isdigit()}
 
 
 def evidence_for(row: dict, query_terms: set[str], limit: int = 140) -> str:

@@ -14,6 +14,7 @@ from recchat.retrieval.ann import tune_query
 from recchat.retrieval.build import ANN_THRESHOLD, arrow_vectors
 from recchat.retrieval.embedder import Embedder
 from recchat.retrieval.registry import CatalogInfo
+from recchat.retrieval.words import WordStats, description
 
 REVALIDATE_S = 2.0  # how stale a process's view of the registry may get (another process may rebuild)
 
@@ -157,6 +158,24 @@ class Reader:
                           .limit(len(ids) * 2 + 10).to_list())
         by_id = {r["id"]: r for r in rows}
         return [by_id[i] for i in ids if i in by_id]
+
+    def word_stats(self, name: str) -> WordStats:
+        """Word statistics of the catalog's descriptions, computed once per table version (~1 s for
+        30,000 items here) for the description-only full-text feature (recchat/ranking/features.py)."""
+        with self._lock:
+            version = self._open(name)[1].table
+            hit = self._word_stats.get(name)
+            if hit is not None and hit[0] == version:
+                return hit[1]
+        if self.count(name) < ANN_THRESHOLD:
+            _, _, cols = self._in_memory(name)
+            rows = ({"title": t, "text": x} for t, x in zip(cols["title"], cols["text"]))
+        else:
+            rows = iter(self._read(name, lambda tbl: tbl.to_arrow().select(["title", "text"]).to_pylist()))
+        stats = WordStats.of(description(r) for r in rows)
+        with self._lock:
+            self._word_stats[name] = (version, stats)
+        return stats
 
     def title_index(self, name: str) -> dict[str, list[str]]:
         """normalised title -> ids, for matching pasted histories and excluding consumed items."""

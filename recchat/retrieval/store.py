@@ -30,6 +30,7 @@ class CatalogStore(Registry, Builder, Reader):
         self._checked: dict[str, float] = {}  # name -> when its registry row was last read (monotonic)
         self._memory: dict[str, tuple] = {}  # name -> (table version, unit vectors, columns): search.py
         self._positions: dict[str, tuple] = {}  # name -> (table version, id -> row in _memory): search.py
+        self._word_stats: dict[str, tuple] = {}  # name -> (table version, WordStats): search.py
 
 
 _stores: dict[str, CatalogStore] = {}

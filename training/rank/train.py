@@ -121,7 +121,7 @@ def search_groups(cfg: RankConfig, name: str, items, log, prior) -> list[tuple[n
         pool, grounded = search_pool(store, name, inp, cfg.depth, set())
         if c.target not in pool.rows:
             continue  # no signal proposed it: nothing to learn about ordering
-        ids, x = search_features(pool, inp, grounded, prior, set())
+        ids, x = search_features(pool, inp, grounded, prior, set(), F.SEARCH, store.word_stats(name))
         out.append((x, np.array([1.0 if j == c.target else 0.0 for j in ids]), name))
     return out
 
