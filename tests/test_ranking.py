@@ -60,6 +60,10 @@ def test_full_text_leaves_out_only_the_nouns_naming_the_catalogs_kind():
     assert full_text_words("books", "books") == ""  # nothing left to search for
     assert full_text_words("a heist movie", "news") == "a heist movie"
     assert full_text_words("recommend something dark", "news") == "dark"  # no item is about "something"
+    # praise says how good, not what: "great" and "classic" found "Great Race" and Star Wars ("classic sci-fi")
+    assert full_text_words("a classic musical with really great songs", "movies") == "a musical with songs"
+    assert full_text_words("a state that controls everything", "books") == "a state that controls"
+    assert full_text_words("Great Expectations", "books") == "Expectations"  # a title stays with the vector
 
 
 def test_korean_request_on_an_english_catalog_finds_its_english_twin(tiny):
