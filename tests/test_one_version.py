@@ -26,3 +26,27 @@ def test_select_keeps_the_best_ranked_version_and_fills_with_other_works():
     assert [r["id"] for r in select(order, rows, Exclusion(), None, 3, one_version=True)] == ["0", "2", "4"]
     # without it (histories: a player's next buy may be the same game on their new console) all versions stay
     assert [r["id"] for r in select(order, rows, Exclusion(), None, 3)] == ["0", "1", "2"]
+
+
+def test_series_keys_group_seasons_and_sequels_not_lookalikes_or_book_series():
+    from recchat.core.textnorm import same_series, series_key
+
+    def same(a, b):
+        return same_series(series_key(a), series_key(b))
+
+    assert series_key("Godfather: Part II, The (1974)") == "godfather"
+    assert same("High School DxD", "High School DxD New") and same("Batman (1989)", "Batman Returns (1992)")
+    assert same("Star Wars: Episode IV - A New Hope (1977)", "Star Wars: Episode V - The Empire Strikes Back (1980)")
+    assert not same("High School DxD", "High School Musical")  # a shared start is not a whole key
+    assert not same("Love (2015)", "Love Actually (2003)")  # one short word is too little to tell
+    # separate novels of one series stay apart: the next one is a fair answer to "vampire novels"
+    assert not same("Interview with the Vampire (The Vampire Chronicles, #1)",
+                    "The Vampire Lestat (The Vampire Chronicles, #2)")
+
+
+def test_a_search_shows_each_series_once_before_it_repeats_one():
+    rows = _rows(["High School DxD", "High School DxD New", "Toradora!", "High School DxD OVA", "Kimi ni Todoke"])
+    order = ["0", "1", "2", "3", "4"]
+    assert [r["id"] for r in select(order, rows, Exclusion(), None, 3, one_version=True)] == ["0", "2", "4"]
+    # the rest of the series waits, in its order, for the places no other match takes
+    assert [r["id"] for r in select(order, rows, Exclusion(), None, 5, one_version=True)] == ["0", "2", "4", "1", "3"]

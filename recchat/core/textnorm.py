@@ -40,6 +40,26 @@ def same_work_key(title: str) -> str:
     return normalize_title(head or t) + (f" {year.group(1)}" if year else "")
 
 
+def series_key(title: str) -> str:
+    """The title before any year, parenthesis, " - " edition or ": " subtitle, normalised: what a show's
+    seasons and specials or a film's sequels share ("High School DxD" / "High School DxD New", "Godfather:
+    Part II, The"). A book series named in parentheses is left out: its entries are separate novels,
+    and the next one is a fair answer (on the development requests, grouping them cost more than it gave)."""
+    t = unicodedata.normalize("NFKC", str(title)).strip()
+    head = re.split(r"\s[-–]\s|:\s", re.sub(r"\s*[\(\[].*$", "", t), maxsplit=1)[0]
+    return normalize_title(head or t)
+
+
+def same_series(a: str, b: str) -> bool:
+    """Whether two series keys name one series: equal, or one a whole-word start of the other that
+    is not a single short word ("batman" / "batman returns", "high school dxd" / "high school dxd new";
+    not "love" / "love actually")."""
+    if a == b:
+        return bool(a)
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return (len(short) >= 5 or " " in short) and long_.startswith(short + " ")
+
+
 def detect_language(text: str) -> str:
     """'ko' when Hangul dominates the letters, else 'en' (the two languages recchat answers in)."""
     ko = len(_HANGUL.findall(text))

@@ -17,7 +17,7 @@ from recchat.core.quality import is_degenerate
 from recchat.core.schema import RecItem
 from recchat.retrieval.store import CatalogStore
 from recchat.retrieval.words import terms
-from recchat.core.textnorm import normalize_title, same_work_key
+from recchat.core.textnorm import normalize_title, same_series, same_work_key, series_key
 
 RRF_K = 60
 
@@ -132,10 +132,14 @@ def to_rec_items(rows: list[dict], scores: dict[str, float], query_text: str, k:
 def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_terms: list[str] | None,
            k: int, one_version: bool = False) -> list[dict]:
     """The first k rows of a ranking that are not consumed, not ruled out, and not a repeated title;
-    with `one_version`, nor another version of a work already shown (the same game on another
-    platform: a search's first five should be five things to try, not one thing five times)."""
+    with `one_version` (a search), nor another version of a work already shown (the same game on another
+    platform: a search's first five should be five things to try, not one thing five times), and
+    further entries of a series already shown wait until every other match has its place (five High
+    School DxD seasons and specials were the first five answers to "a high school romantic comedy")."""
     drop = [d.lower() for d in (drop_terms or []) if d.strip()]
     out: list[dict] = []
+    later: list[dict] = []
+    series: list[str] = []
     seen_titles: set[str] = set()
     for i in order:
         r = rows.get(i)
@@ -147,7 +151,13 @@ def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_t
         if drop and any(d in (r.get("text") or "").lower() for d in drop):
             continue
         seen_titles.add(title_key)
+        if one_version:
+            key = series_key(r["title"])
+            if any(same_series(key, s) for s in series):
+                later.append(r)
+                continue
+            series.append(key)
         out.append(r)
         if len(out) >= k:
             break
-    return out
+    return out + later[: k - len(out)]
