@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from recchat.catalog import prior
 from recchat.cf.data import leave_last_out
@@ -44,10 +45,20 @@ def test_scores_are_percentiles_and_shrink_few_ratings():
     raw = pd.DataFrame({"id": ["a", "b", "c"], "count": [100.0, 1.0, 10.0], "rating": [4.0, 5.0, 2.0]})
     s = prior.scores(["a", "b", "c", "z"], raw).set_index("id")
     assert s.loc["a", "pop"] == 1.0 and s.loc["z", "pop"] == 0.0  # z was never consumed
+    assert s.loc["b", "pop"] == pytest.approx(1 / 3)  # consumed items rank above every unconsumed one
     assert s.loc["b", "pop"] < s.loc["c", "pop"] < s.loc["a", "pop"]
     # one 5-star rating does not beat a hundred 4-star ones once shrunk towards the mean
     assert s.loc["a", "quality"] > s.loc["b", "quality"] > s.loc["c", "quality"]
     assert np.isnan(s.loc["z", "quality"])
+
+
+def test_unconsumed_items_stay_least_known_however_many_there_are():
+    # a catalog most of whose items nobody consumed (Steam's): ranked in one tie with the rest, they would
+    # share a middling percentile; they are the least known, below every consumed item
+    raw = pd.DataFrame({"id": ["a", "b"], "count": [5.0, 1.0], "rating": np.nan})
+    s = prior.scores(["a", "b"] + [f"z{i}" for i in range(8)], raw).set_index("id")
+    assert s.loc["a", "pop"] == 1.0 and s.loc["b", "pop"] == 0.5
+    assert (s.loc[[f"z{i}" for i in range(8)], "pop"] == 0.0).all()
 
 
 def test_history_training_cases_target_the_validation_item_never_the_test_item():

@@ -100,3 +100,30 @@ def test_description_bm25_weighs_rare_words_and_ignores_titles():
     assert got.tolist() == pytest.approx(want, rel=1e-5)  # "big" and "trial" are only in titles: no score
     assert F.scaled_array(got).tolist() == pytest.approx([1.0, want[1] / want[0], 0.0])
     assert bm25("the of", descs, stats).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_given_list_case_holds_its_target_and_draws_negatives_outside_the_history(empty_home):
+    """training/rank/train.py fits the history ranker on given lists too (what --candidates and
+    candidates20 rank): the target plus items drawn from the log, none of them consumed, and the
+    `given` feature says which kind of ranking a row belongs to."""
+    from recchat.retrieval.store import get_store
+    from tests.conftest import build_tiny_catalog
+    from training.rank.cases import HistoryCase
+    from training.rank.train import RankConfig, given_group
+
+    rows = [(str(i), f"Film {w}", f"a {w} story", 10 - i) for i, w in enumerate(
+        ["heist", "war", "space", "romance", "horror", "western", "musical", "sports", "spy", "zombie"])]
+    build_tiny_catalog("tinyh", rows, "movies")
+    store = get_store()
+    hist = store.get("tinyh", ["0", "1"])
+    inp = HistoryInput(history_vecs=np.asarray([r["vector"] for r in hist], np.float32), history_ids=["0", "1"],
+                       titles_text="Film heist Film war")
+    case = HistoryCase("tinyh", "u", ["0", "1"], "5")
+    cfg = RankConfig(given_negatives=4, depth=10)
+    x, y, name = given_group(cfg, store, "tinyh", inp, case, np.array([r[0] for r in rows]),
+                             np.random.default_rng(0), {})
+    assert name == "tinyh" and len(y) == 5 and y.sum() == 1  # the target and four others
+    assert (x[:, F.HISTORY.index("given")] == 1.0).all()
+    assert (x[:, F.HISTORY.index("cos_max")] < 0.999).all()  # no history item (cosine 1 with itself) among them
+    full = featurize(Pool(rows={"5": store.get("tinyh", ["5"])[0]}), inp, {}, None, {}, set(), F.HISTORY)[1]
+    assert full[0, F.HISTORY.index("given")] == 0.0

@@ -17,7 +17,10 @@ from recchat.retrieval.words import description, words
 SEARCH = ("cos_q", "cos_q_gap", "cos_t", "cos_t_gap", "cos_u", "cos_u_gap", "bm25_t", "bm25_u", "ground",
           "pop", "quality", "rank_q", "rank_t", "rank_bm25", "words_desc", "words_title", "bm25_d")
 HISTORY = ("cos_mean", "cos_mean_gap", "cos_recent", "cos_last", "cos_max", "bm25_h", "cos_u", "cos_u_gap",
-           "ground", "pop", "quality", "cf", "cf_rank", "rank_mean", "rank_bm25", "words_h")
+           "ground", "pop", "quality", "cf", "cf_rank", "rank_mean", "rank_bm25", "words_h", "given")
+# `given` is 1 when the ranking orders a short list it was given (`--candidates`, recchat eval's
+# candidates20) and 0 when it ranks the catalog: drawn at random, most given items are unknown, so
+# how well known an item is tells far more there than among the history's near neighbours.
 # HISTORY is what the history ranking computes; the shipped model uses the features its file lists
 # (recchat.ranking.model.features), chosen on the training domains' validation (training/rank/train.py)
 

@@ -83,6 +83,7 @@ def featurize(pool: Pool, inp: HistoryInput, grounded: dict[str, float], cf_scor
         "cf_rank": F.rank_feature(ids, pool.lists.get("cf")) if cf_scores is not None else nan,
         "rank_mean": F.rank_feature(ids, pool.lists.get("mean")),
         "rank_bm25": F.rank_feature(ids, pool.lists.get("bm25_h")),
+        "given": np.full(len(ids), 0.0 if inp.candidates is None else 1.0, np.float32),
     }
     if "words_h" in names:  # a Python loop over titles: only when the model reads it
         cols["words_h"] = F.title_overlap(inp.titles if inp.titles is not None else [inp.titles_text],

@@ -63,6 +63,10 @@ class RankConfig:
     learning_rate: float = 0.05
     n_estimators: int = 300
     min_data_in_leaf: int = 20
+    given_share: float = field(default=0.0, metadata={"help": "share of history cases also fitted as a given list: the "
+                                                       "target and given_negatives items drawn uniformly from the "
+                                                       "catalog (what --candidates and candidates20 rank)"})
+    given_negatives: int = 19
     prior_dropout: float = field(default=0.25, metadata={"help": "share of cases fitted with the prior missing (catalogs without one)"})
     bm25_dropout: float = field(default=0.5, metadata={"help": "share of cases fitted without full-text features: generated "
                                                         "requests are built from item words, so BM25 alone would look far "
@@ -140,6 +144,10 @@ def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndar
     cases = history_cases(name, log, cfg.history_per_catalog, cfg.seed)
     cf = ItemKNN.fit(leave_last_out(log), progress=False) if cfg.cf_share > 0 else None
     rng = np.random.default_rng(cfg.seed)
+    given_rng = np.random.default_rng(cfg.seed + 11)  # its own draws: the full-catalog cases stay as they were
+    # drawn from the whole catalog, as candidates20 draws them (the prior lists every catalog id): many are
+    # items no one consumed, as most of a catalog like Steam's are
+    all_ids = np.array(sorted(prior or map(str, log["item"].unique()))) if cfg.given_share > 0 else None
     out = []
     for c in tqdm(cases, desc=f"{name} history cases", file=sys.stderr, mininterval=10):
         rows = store.get(name, c.history)
@@ -160,7 +168,26 @@ def history_groups(cfg: RankConfig, name: str, log, prior) -> list[tuple[np.ndar
             continue
         ids, x = history_features(pool, inp, grounded, cf_scores, prior, set(), F.HISTORY)
         out.append((x, np.array([1.0 if j == c.target else 0.0 for j in ids]), name))
+        if all_ids is not None and given_rng.random() < cfg.given_share:
+            out.append(given_group(cfg, store, name, inp, c, all_ids, given_rng, prior))
     return out
+
+
+def given_group(cfg: RankConfig, store, name: str, inp: HistoryInput, c, all_ids: np.ndarray, rng, prior):
+    """The case as a given list: its target among `given_negatives` items drawn uniformly from `all_ids`
+    (the catalog), never from the history (no model text: its prompt would list these items)."""
+    seen = set(inp.history_ids) | {c.target}
+    negs: list[str] = []
+    while len(negs) < cfg.given_negatives:
+        for j in rng.choice(len(all_ids), size=cfg.given_negatives * 2):
+            if all_ids[j] not in seen and len(negs) < cfg.given_negatives:
+                seen.add(all_ids[j])
+                negs.append(str(all_ids[j]))
+    g = HistoryInput(history_vecs=inp.history_vecs, history_ids=inp.history_ids, titles_text=inp.titles_text,
+                     titles=inp.titles, cf=inp.cf, candidates=[c.target] + negs)
+    pool, grounded, cf_scores = history_pool(store, name, g, cfg.depth, set())
+    ids, x = history_features(pool, g, grounded, cf_scores, prior, set(), F.HISTORY)
+    return x, np.array([1.0 if j == c.target else 0.0 for j in ids]), name
 
 
 def _ndcg10_each(groups, scores_of) -> np.ndarray:

@@ -63,6 +63,10 @@ class SFTRunConfig(SFTConfig, LoraFields):
         "help": "with init_adapter: the row of the seeded order this chunk starts at; -1: where the continued "
                 "adapter stopped when the rows are the same ones, else 0. Set it to go on from an adapter "
                 "whose recorded order is not a row hash (landed before session 11)"})
+    killed_wall_s: float = field(default=0.0, metadata={
+        "help": "when a chunk was stopped by a kill and this run only finishes it from its last checkpoint: the "
+                "killed run's wall seconds up to that checkpoint (its progress bar's elapsed time), so the "
+                "training time counts them"})
     # ---- LoRA / QLoRA: runs.LoraFields
     # ---- speed
     lm_head: str = field(default="logits_to_keep", metadata={
@@ -271,7 +275,7 @@ def main(cfg: SFTRunConfig):
     totals = {}
     if cfg.init_adapter:  # this chunk's own figures, plus the landed chunks' it continues
         own = training_time(Path(cfg.output_dir) / "run.json",
-                            {"wall_s": time.time() - t0, "resumed_from": ckpt}, key="chunk_time_s")
+                            {"wall_s": time.time() - t0 + cfg.killed_wall_s, "resumed_from": ckpt}, key="chunk_time_s")
         totals = {"chunk_time_s": own, "examples_seen": before["examples_seen"] + tm_examples(trainer),
                   "training_time_s": round(before["training_time_s"] + own, 1), "chunks": before["chunks"] + 1}
     rec = write_record(cfg, trainer, {"kind": "sft", "train_rows": pool, "start_row": seen, "order": order,
