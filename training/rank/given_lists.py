@@ -15,7 +15,7 @@ import numpy as np
 
 from recchat.core.settings import get_settings
 from recchat.ranking import features as F
-from training.rank.train import RankConfig, _columns, _split, fit_on
+from training.rank.train import RankConfig, fit_on, select_columns, split_groups
 from training.train.runs import run_main
 
 
@@ -37,8 +37,8 @@ def main(cfg: RankConfig) -> dict:
             for label, train, names in (("full only", [g for g in rest if kind(g) == "full"], names_a),
                                         ("full + given", rest, names_b)):
                 rng = np.random.default_rng(seed)
-                tr, stop = _split(_columns(train, F.HISTORY, names), cfg.valid_share, rng)
-                each = fit_on(cfg, tr, _columns(held, F.HISTORY, names), names, rng, stop=stop)["valid_ndcg10_each"]
+                tr, stop = split_groups(select_columns(train, F.HISTORY, names), cfg.valid_share, rng)
+                each = fit_on(cfg, tr, select_columns(held, F.HISTORY, names), names, rng, stop=stop)["valid_ndcg10_each"]
                 for k in ("full", "given"):
                     scores.setdefault((label, k, c), []).append(float(np.mean([e for e, g in zip(each, held) if kind(g) == k])))
     out = {}

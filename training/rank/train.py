@@ -212,7 +212,7 @@ def _drop(x: np.ndarray, cols: list[int]) -> np.ndarray:
     return x
 
 
-def _split(groups, share: float, rng) -> tuple[list, list]:
+def split_groups(groups, share: float, rng) -> tuple[list, list]:
     """(rest, a random `share` of the groups)."""
     idx = rng.permutation(len(groups))
     n = max(1, int(len(groups) * share))
@@ -222,7 +222,7 @@ def _split(groups, share: float, rng) -> tuple[list, list]:
 def fit(cfg: RankConfig, task: str, groups, names: tuple[str, ...]) -> dict:
     """The shipped fit: early-stopped on a random `valid_share` of the cases, which it reports on."""
     rng = np.random.default_rng(cfg.seed)
-    train, valid = _split(groups, cfg.valid_share, rng)
+    train, valid = split_groups(groups, cfg.valid_share, rng)
     return fit_on(cfg, train, valid, names, rng)
 
 
@@ -259,7 +259,7 @@ def fit_on(cfg: RankConfig, train, valid, names: tuple[str, ...], rng, stop=None
             "importance_gain": dict(zip(names, booster.feature_importance("gain").round(2).tolist()))}
 
 
-def _columns(groups, all_names: tuple[str, ...], names: tuple[str, ...]):
+def select_columns(groups, all_names: tuple[str, ...], names: tuple[str, ...]):
     idx = [all_names.index(f) for f in names]
     return [(x[:, idx], y, c) for x, y, c in groups]
 
@@ -277,7 +277,7 @@ def by_catalog(cfg: RankConfig, groups, names: tuple[str, ...]) -> dict:
         held = [groups[i] for i in out_idx]
         for seed in seeds:  # the fit's dropouts and early-stopping split move a score by ~0.01: average them
             rng = np.random.default_rng(seed)
-            rest, stop = _split([g for g in groups if g[2] != c], cfg.valid_share, rng)
+            rest, stop = split_groups([g for g in groups if g[2] != c], cfg.valid_share, rng)
             r = fit_on(cfg, rest, held, names, rng, stop=stop)
             each[out_idx] += r["valid_ndcg10_each"] / len(seeds)
         per[c] = round(float(each[out_idx].mean()), 4)
@@ -297,9 +297,9 @@ def ablation(cfg: RankConfig, task: str, groups, all_names: tuple[str, ...], nam
         if reuse:
             scores[key] = fitted
         elif cfg.validation == "catalog":
-            scores[key] = by_catalog(cfg, _columns(groups, all_names, ns), ns)["each"]
+            scores[key] = by_catalog(cfg, select_columns(groups, all_names, ns), ns)["each"]
         else:
-            scores[key] = fit(cfg, task, _columns(groups, all_names, ns), ns)["valid_ndcg10_each"]
+            scores[key] = fit(cfg, task, select_columns(groups, all_names, ns), ns)["valid_ndcg10_each"]
     diff = scores["with"] - scores["without"]
     boot = np.random.default_rng(cfg.seed + 7).choice(diff, size=(1000, len(diff))).mean(axis=1)
     out = {"with": round(float(scores["with"].mean()), 4), "without": round(float(scores["without"].mean()), 4),
@@ -360,10 +360,10 @@ def main(cfg: RankConfig) -> dict:
         names = tuple(f for f in all_names if f not in cfg.drop_features)
         if len(groups[task]) < 20:
             raise BadInput(f"only {len(groups[task])} {task} cases with the target among the candidates; build more catalogs")
-        r = fit(cfg, task, _columns(groups[task], all_names, names), names)
+        r = fit(cfg, task, select_columns(groups[task], all_names, names), names)
         fitted = r.pop("valid_ndcg10_each")
         if cfg.validation == "catalog":  # ablations compare left-out-catalog scores, not the random split's
-            lo = by_catalog(cfg, _columns(groups[task], all_names, names), names)
+            lo = by_catalog(cfg, select_columns(groups[task], all_names, names), names)
             fitted = lo.pop("each")
             r["left_out_catalog_ndcg10"] = lo
             _log(f"{task}: left-out catalog NDCG@10 {lo['macro']:.4f} (mean over catalogs) {lo['per_catalog']}")
