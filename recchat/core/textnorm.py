@@ -40,14 +40,19 @@ def same_work_key(title: str) -> str:
     return normalize_title(head or t) + (f" {year.group(1)}" if year else "")
 
 
+def core_title(title: str) -> str:
+    """A title without its series, edition or platform: "A Game of Thrones (A Song of Ice and Fire, #1)"
+    -> "A Game of Thrones", "Minecraft - PlayStation 4" -> "Minecraft"."""
+    core = re.sub(r"\s*[\(\[].*$", "", str(title))
+    return re.split(r"\s[-–:]\s|:\s", core)[0].strip() or str(title)
+
+
 def series_key(title: str) -> str:
-    """The title before any year, parenthesis, " - " edition or ": " subtitle, normalised: what a show's
-    seasons and specials or a film's sequels share ("High School DxD" / "High School DxD New", "Godfather:
-    Part II, The"). A book series named in parentheses is left out: its entries are separate novels,
-    and the next one is a fair answer (on the development requests, grouping them cost more than it gave)."""
-    t = unicodedata.normalize("NFKC", str(title)).strip()
-    head = re.split(r"\s[-–]\s|:\s", re.sub(r"\s*[\(\[].*$", "", t), maxsplit=1)[0]
-    return normalize_title(head or t)
+    """The normalised core title (`core_title`): what a show's seasons and specials or a film's sequels
+    share ("High School DxD" / "High School DxD New", "Godfather: Part II, The"). A book series named in
+    parentheses is left out: its entries are separate novels, and the next one is a fair answer (on the
+    development requests, grouping them cost more than it gave)."""
+    return normalize_title(core_title(unicodedata.normalize("NFKC", str(title)).strip()))
 
 
 def same_series(a: str, b: str) -> bool:

@@ -13,7 +13,7 @@ import re
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from recchat.core.textnorm import normalize_title
+from recchat.core.textnorm import core_title, normalize_title
 
 # "like X", "similar to X", "in the vein of X", "fans of X", "if I liked X"; X ends at punctuation
 # or at a word that starts a new clause
@@ -84,13 +84,6 @@ def translations(phrases_ko: list[str], names: list[str], embedder) -> list[str]
         if best >= MIN_TRANSLATION_COS and best - second >= MIN_TRANSLATION_MARGIN:
             out.append(names[int(order[0])])
     return out
-
-
-def core_title(title: str) -> str:
-    """A title without its series, edition or platform: "A Game of Thrones (A Song of Ice and Fire, #1)"
-    -> "A Game of Thrones", "Minecraft - PlayStation 4" -> "Minecraft"."""
-    core = re.sub(r"\s*[\(\[].*$", "", str(title))
-    return re.split(r"\s[-–:]\s|:\s", core)[0].strip() or str(title)
 
 
 def short_name(title: str, limit: int = 60) -> str:

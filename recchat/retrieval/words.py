@@ -17,16 +17,19 @@ _STOP = set(
 )
 
 
-def terms(text: str) -> set[str]:
+def _tokens(text: str) -> list[str]:
     # numbers are no evidence: a pasted "Finding Nemo (2003)" made every 2003 item "match: 2003"
-    return {w for w in re.findall(r"[\w']+", text.lower()) if len(w) >= 3 and w not in _STOP and not w.isdigit()}
+    return [w for w in re.findall(r"[\w']+", text.lower()) if len(w) >= 3 and w not in _STOP and not w.isdigit()]
+
+
+def terms(text: str) -> set[str]:
+    return set(_tokens(text))
 
 
 def words(text: str) -> list[str]:
     """`terms`, in order and with repeats, a plural folded to its singular ("soldiers" / "Soldier"):
     crude, but the same on both sides of a match."""
-    return [w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
-            for w in re.findall(r"[\w']+", text.lower()) if len(w) >= 3 and w not in _STOP and not w.isdigit()]
+    return [w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in _tokens(text)]
 
 
 def description(row: dict) -> str:

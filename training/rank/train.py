@@ -178,9 +178,10 @@ def given_group(cfg: RankConfig, store, name: str, inp: HistoryInput, c, all_ids
     (the catalog), never from the history (no model text: its prompt would list these items)."""
     seen = set(inp.history_ids) | {c.target}
     negs: list[str] = []
-    while len(negs) < cfg.given_negatives:
+    need = min(cfg.given_negatives, len(set(all_ids) - seen))  # a catalog smaller than that gives what it has
+    while len(negs) < need:
         for j in rng.choice(len(all_ids), size=cfg.given_negatives * 2):
-            if all_ids[j] not in seen and len(negs) < cfg.given_negatives:
+            if all_ids[j] not in seen and len(negs) < need:
                 seen.add(all_ids[j])
                 negs.append(str(all_ids[j]))
     g = HistoryInput(history_vecs=inp.history_vecs, history_ids=inp.history_ids, titles_text=inp.titles_text,
