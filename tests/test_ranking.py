@@ -175,3 +175,14 @@ def test_named_titles_are_fused_as_a_second_list_only_when_weighted(tiny):
 
     assert place(0.0) > 0  # by default a wrong guess of another kind does not lead a comedy request
     assert place(1.0) < place(0.0)
+
+
+def test_a_word_the_items_spell_differently_still_finds_them(empty_home):
+    # "dystopia" is in no item's fields, "dystopian" is (BM25's stemmer keeps the two apart); without
+    # the catalog's own form of the word the title pun and the popular "Utopia" come first
+    books = [("1", "Grey State", "genres: dystopian, politics", 5),
+             ("2", "Dystopia: A Cookbook", "genres: cooking", 300),
+             ("3", "The Long Voyage", "genres: adventure, sea", 200),
+             ("4", "Utopia", "genres: philosophy, politics", 250)]
+    name = build_tiny_catalog("tinybooks", books, "books")
+    assert _ask(name, "a dystopia")[0] == "Grey State"

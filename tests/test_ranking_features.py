@@ -127,3 +127,28 @@ def test_a_given_list_case_holds_its_target_and_draws_negatives_outside_the_hist
     assert (x[:, F.HISTORY.index("cos_max")] < 0.999).all()  # no history item (cosine 1 with itself) among them
     full = featurize(Pool(rows={"5": store.get("tinyh", ["5"])[0]}), inp, {}, None, {}, set(), F.HISTORY)[1]
     assert full[0, F.HISTORY.index("given")] == 0.0
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("dystopia", "dystopian", True), ("mystery", "mysterious", True), ("court", "courtroom", True),
+    ("apocalypse", "apocalyptic", True),
+    ("anime", "animal", False),  # a shared "anim" is too short to be one word
+    ("horror", "horrific", False), ("crime", "criminal", False), ("cook", "cooking", False),
+    ("drama", "drama", False),
+])
+def test_two_forms_of_one_word_share_a_long_beginning(a, b, same):
+    from recchat.retrieval.words import same_stem
+
+    assert same_stem(a, b) is same and same_stem(b, a) is same
+
+
+def test_a_request_word_no_item_uses_becomes_the_catalogs_form_of_it():
+    from recchat.retrieval.words import WordStats, in_vocabulary
+
+    stats = WordStats.of(["genres: dystopian, classics", "genres: dystopian", "genres: mysterious, horror",
+                          "by: Robin Cooke | genres: cooking"])
+    assert stats.variant("dystopia") == "dystopian"
+    assert stats.variant("dystopian") is None  # used as it is
+    assert stats.variant("horrific") is None and stats.variant("cook") is None  # nothing close / too short
+    assert in_vocabulary("a bleak dystopia, mysteries and horror", stats) == "a bleak dystopian, mysterious and horror"
+    assert in_vocabulary("dystopia", None) == "dystopia"

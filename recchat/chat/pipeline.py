@@ -39,6 +39,7 @@ from recchat.retrieval.rank import RRF_K, Exclusion, normalise, rationale_usable
 from recchat.core.schema import Answer, Timings
 from recchat.core.settings import get_settings
 from recchat.retrieval.store import get_store
+from recchat.retrieval.words import in_vocabulary
 from recchat.core.textnorm import detect_language, normalize_title
 
 Event = tuple
@@ -178,8 +179,10 @@ def run(req: AskRequest) -> Iterator[Event]:
             user_vec = normalise(user_vec + np.mean([normalise(np.asarray(r["vector"])) for r in liked], axis=0))
         cat_text = in_catalog_language(words, language, cat_lang)
         cat_vec = embedder.embed_queries([cat_text])[0] if cat_text.strip() and cat_text != query else None
+        # full text in the catalog's own word forms ("dystopia" finds the items tagged "dystopian")
+        fts_words = in_vocabulary(cat_text, store.word_stats(catalog))
         base_input = SearchInput(query=query, query_vec=user_vec,
-                                 catalog_text=full_text_words(cat_text, info.domain) if cat_text.strip() else "",
+                                 catalog_text=full_text_words(fts_words, info.domain) if cat_text.strip() else "",
                                  catalog_vec=cat_vec, candidates=candidates)
     else:
         vecs = [np.asarray(r["vector"], np.float32) for r in hist_rows + liked]

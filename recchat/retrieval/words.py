@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable
 
 import numpy as np
@@ -26,16 +28,46 @@ def terms(text: str) -> set[str]:
     return set(_tokens(text))
 
 
+def _fold(w: str) -> str:
+    return w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
+
+
 def words(text: str) -> list[str]:
     """`terms`, in order and with repeats, a plural folded to its singular ("soldiers" / "Soldier"):
     crude, but the same on both sides of a match."""
-    return [w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w for w in _tokens(text)]
+    return [_fold(w) for w in _tokens(text)]
 
 
 def description(row: dict) -> str:
     """An item's text without its title: the fields that say what it is (genres, tags, authors, ...)."""
     text, title = row.get("text") or "", row.get("title") or ""
     return text.replace(title, " ", 1) if title else text
+
+
+_STEM = 5  # shorter shared beginnings join unrelated words ("anime" / "animal", "cook" / "Cooke")
+
+
+def same_stem(a: str, b: str) -> bool:
+    """Two forms of one word by their endings: they share a beginning of at least five letters that
+    lacks at most two of the shorter one's letters, and the longer adds at most four after it
+    ("dystopia"/"dystopian", "mystery"/"mysterious", "court"/"courtroom", "apocalypse"/"apocalyptic")."""
+    a, b = sorted((a, b), key=len)
+    p = len(os.path.commonprefix([a, b]))
+    return a != b and p >= max(_STEM, len(a) - 2) and len(b) - p <= 4
+
+
+def in_vocabulary(text: str, stats: WordStats | None) -> str:
+    """`text` with each word no item's fields use replaced by the catalog's form of it, so full text
+    finds "dystopian" novels for "dystopia" (BM25's stemmer keeps the two apart); other words as written."""
+    if stats is None or not stats.docs:
+        return text
+
+    def swap(m: re.Match) -> str:
+        ws = words(m.group(0))
+        v = stats.variant(ws[0]) if len(ws) == 1 else None
+        return v or m.group(0)
+
+    return re.sub(r"[\w']+", swap, text)
 
 
 @dataclass(frozen=True)
@@ -45,16 +77,43 @@ class WordStats:
     docs: int
     mean_len: float
     df: dict[str, int]
+    forms: dict[str, str] = field(default_factory=dict)  # word -> as items write it ("mysteriou" -> "mysterious")
 
     @classmethod
     def of(cls, descriptions: Iterable[str]) -> WordStats:
         df: Counter[str] = Counter()
+        written: Counter[tuple[str, str]] = Counter()
         n = total = 0
         for d in descriptions:
-            ws = words(d)
+            toks = _tokens(d)
+            ws = [_fold(t) for t in toks]
             df.update(set(ws))
+            written.update(set(zip(ws, toks)))
             n, total = n + 1, total + len(ws)
-        return cls(docs=n, mean_len=total / n if n else 0.0, df=dict(df))
+        forms: dict[str, str] = {}
+        for (w, t), _ in written.most_common():
+            forms.setdefault(w, t)
+        return cls(docs=n, mean_len=total / n if n else 0.0, df=dict(df), forms=forms)
+
+    @cached_property
+    def _by_prefix(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for w in self.df:
+            if len(w) >= _STEM:
+                out.setdefault(w[:_STEM], []).append(w)
+        return out
+
+    def variant(self, w: str) -> str | None:
+        """The catalog's own form of a word its items never use ("dystopia" -> "dystopian"), as the
+        items write it: the commonest word of the descriptions that shares its stem (see `same_stem`);
+        None when `w` is used as it is or nothing close is."""
+        if len(w) < _STEM or self.df.get(w, 0):
+            return None
+        near = [v for v in self._by_prefix.get(w[:_STEM], ()) if same_stem(w, v)]
+        if not near:
+            return None
+        best = max(near, key=lambda v: (self.df[v], v))
+        return self.forms.get(best, best)
 
     def idf(self, w: str) -> float:
         d = self.df.get(w, 0)
