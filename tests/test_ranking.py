@@ -48,6 +48,11 @@ def test_korean_words_become_the_catalogs_words():
     assert in_catalog_language("으스스한 고딕 소설", "ko", "en") == "spooky creepy gothic"
     assert in_catalog_language("밴드나 음악", "ko", "en") == "band music music"
     assert in_catalog_language("하나", "ko", "en") == ""  # "나" is only taken off when what is left is a word
+    # an ending whose last syllable is also a particle ("요리하는": 는), and a known word with one more
+    # syllable naming a person of it ("연쇄살인범": serial killer + 범, offender)
+    assert in_catalog_language("요리하는 애니", "ko", "en") == "cooking"
+    assert in_catalog_language("연쇄살인범을 쫓는 형사", "ko", "en") == "serial killer detective police"
+    assert in_catalog_language("전기차", "ko", "en") == ""  # a two-syllable word + one is another word (전기: biography)
 
 
 def test_full_text_leaves_out_only_the_nouns_naming_the_catalogs_kind():

@@ -191,6 +191,16 @@ KO_QUERY_WORDS = {
     "사이버펑크": "cyberpunk", "다크": "dark", "경영": "business management", "도시": "city", "기지": "base building",
     "픽셀": "pixel graphics", "비주얼노벨": "visual novel", "멀티엔딩": "multiple endings", "사냥": "hunting",
     "비행": "flight", "해전": "naval", "대체역사": "alternate history",
+    "1인칭": "first-person", "3인칭": "third person", "로그라이크": "rogue-like roguelike",
+    "로그라이트": "rogue-lite", "메트로배니아": "metroidvania", "타워디펜스": "tower defense", "탄막": "bullet hell",
+    "횡스크롤": "side scroller", "카드게임": "card game", "보드게임": "board game", "던전": "dungeon crawler",
+    "리듬": "rhythm music", "핵앤슬래시": "hack and slash", "미연시": "dating sim", "연애시뮬레이션": "dating sim",
+    "포인트앤클릭": "point & click", "대규모": "massively multiplayer", "선택지": "choices matter",
+    "물리": "physics", "생존게임": "survival", "도시건설": "city builder", "농장": "farming agriculture",
+    "농사": "farming agriculture", "기차": "trains", "공룡": "dinosaurs", "신화": "mythology", "저격": "sniper",
+    "탱크": "tanks", "해킹": "hacking", "보물": "loot treasure", "수중": "underwater", "바다": "sea ocean underwater",
+    # people and places of crime stories (MovieLens tags)
+    "형사": "detective police", "경찰": "police", "살인마": "serial killer killer", "수사": "investigation detective",
 }
 # endings a Korean word takes in a request: "힐링할" -> 힐링, "배틀물" -> 배틀, "느긋하게" -> 느긋
 KO_ENDINGS = ("하게", "하는", "했던", "할", "한", "해", "하고", "스러운", "스럽고", "적인", "물", "류", "들")

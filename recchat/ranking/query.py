@@ -25,10 +25,16 @@ def _korean_word(w: str) -> str | None:
     stripped = _PARTICLE.sub("", w)
     if stripped != w and stripped in _KO_EN:
         return _KO_EN[stripped]
-    # a known word with the ending a request gave it ("힐링할", "배틀물", "느긋하게")
-    for end in KO_ENDINGS:
-        if stripped.endswith(end) and len(stripped) - len(end) >= 2 and stripped[: -len(end)] in _KO_EN:
-            return _KO_EN[stripped[: -len(end)]]
+    # a known word with the ending a request gave it ("힐링할", "배틀물", "느긋하게", "요리하는": the
+    # particle rule alone reads its last syllable as a particle)
+    for form in dict.fromkeys((w, stripped)):
+        for end in KO_ENDINGS:
+            if form.endswith(end) and len(form) - len(end) >= 2 and form[: -len(end)] in _KO_EN:
+                return _KO_EN[form[: -len(end)]]
+    # a known word of three or more syllables with one more that names a person or kind of it
+    # ("연쇄살인범" = serial killer + offender, "스릴러물")
+    if len(stripped) >= 4 and stripped[:-1] in _KO_EN:
+        return _KO_EN[stripped[:-1]]
     # compounds written without a space ("범죄스릴러", "좀비영화"): two known halves
     for i in range(2, len(w) - 1):
         a, b = w[:i], _PARTICLE.sub("", w[i:])
