@@ -148,7 +148,9 @@ def test_a_request_word_no_item_uses_becomes_the_catalogs_form_of_it():
     stats = WordStats.of(["genres: dystopian, classics", "genres: dystopian", "genres: mysterious, horror",
                           "by: Robin Cooke | genres: cooking"])
     assert stats.variant("dystopia") == "dystopian"
-    assert stats.variant("dystopian") is None  # used as it is
+    assert stats.variant("dystopian") is None  # used as it is, and by as many items as any other form
+    assert WordStats.of(["tags: court"] * 3 + ["tags: courtroom"]).variant("courtroom") == "courtroom court"
+    assert WordStats.of(["tags: court"] * 2 + ["tags: courtroom"]).variant("courtroom") is None  # < 3x as common
     assert stats.variant("horrific") is None and stats.variant("cook") is None  # nothing close / too short
     assert in_vocabulary("a bleak dystopia, mysteries and horror", stats) == "a bleak dystopian, mysterious and horror"
     assert in_vocabulary("dystopia", None) == "dystopia"

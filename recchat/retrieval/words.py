@@ -57,8 +57,8 @@ def same_stem(a: str, b: str) -> bool:
 
 
 def in_vocabulary(text: str, stats: WordStats | None) -> str:
-    """`text` with each word no item's fields use replaced by the catalog's form of it, so full text
-    finds "dystopian" novels for "dystopia" (BM25's stemmer keeps the two apart); other words as written."""
+    """`text` with each word in the catalog's own forms of it (`WordStats.variant`), so full text finds
+    "dystopian" novels for "dystopia" (BM25's stemmer keeps the two apart); other words as written."""
     if stats is None or not stats.docs:
         return text
 
@@ -104,16 +104,20 @@ class WordStats:
         return out
 
     def variant(self, w: str) -> str | None:
-        """The catalog's own form of a word its items never use ("dystopia" -> "dystopian"), as the
-        items write it: the commonest word of the descriptions that shares its stem (see `same_stem`);
-        None when `w` is used as it is or nothing close is."""
-        if len(w) < _STEM or self.df.get(w, 0):
+        """The catalog's own form of a word, as its items write it: for a word no item uses, the
+        commonest description word that shares its stem (`same_stem`; "dystopia" -> "dystopian"); for a
+        word few items use, the word followed by a form at least three times as common ("courtroom" ->
+        "courtroom court": 2 movies are tagged "courtroom", 12 "court"). None otherwise."""
+        if len(w) < _STEM:
             return None
         near = [v for v in self._by_prefix.get(w[:_STEM], ()) if same_stem(w, v)]
         if not near:
             return None
         best = max(near, key=lambda v: (self.df[v], v))
-        return self.forms.get(best, best)
+        own = self.df.get(w, 0)
+        if own and self.df[best] < 3 * own:
+            return None
+        return (self.forms.get(w, w) + " " if own else "") + self.forms.get(best, best)
 
     def idf(self, w: str) -> float:
         d = self.df.get(w, 0)
