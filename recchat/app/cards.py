@@ -21,15 +21,17 @@ CSS = """
 
 def meta_line(meta: dict) -> str:
     bits = []
-    for key in ("year", "genres", "model_genres", "tags", "authors", "author", "category", "topic", "price",
+    for key in ("year", "genres", "model_genres", "neighbour_genres", "tags", "authors", "author", "category", "topic", "price",
                 "rating", "city"):
         v = meta.get(key)
         if v in (None, "", [], {}):
             continue
         if isinstance(v, list):
             v = ", ".join(str(x) for x in v[:4])
-        # genres the model guessed from the title (recchat/catalog/model_genres.py) say so
-        bits.append(f"{'genres (model)' if key == 'model_genres' else key}: {v}")
+        # guessed genres say so: the model's from the title (recchat/catalog/model_genres.py), or those
+        # of the items the same people consumed (recchat/catalog/neighbour_genres.py)
+        label = {"model_genres": "genres (model)", "neighbour_genres": "genres (similar items)"}.get(key, key)
+        bits.append(f"{label}: {v}")
     return " · ".join(bits[:3])
 
 

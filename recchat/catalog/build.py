@@ -13,7 +13,7 @@ import pandas as pd
 from recchat.retrieval.embedder import get_embedder
 from recchat.core.errors import UnknownCatalog
 from recchat.core.settings import get_settings
-from recchat.catalog import model_genres, prior
+from recchat.catalog import model_genres, neighbour_genres, prior
 from recchat.core.progress import ProgressFn
 from recchat.retrieval.registry import CatalogInfo
 from recchat.retrieval.store import get_store
@@ -48,6 +48,9 @@ def load_items(name: str, data_dir: Path | None = None):
     n = model_genres.join(res.items, model_genres.read(name))
     if n:
         res.notes.append(f"model-written genres joined for {n:,} items ({model_genres.genres_path(name).name})")
+    n = neighbour_genres.join_into(res.items, neighbour_genres.read(name))
+    if n:
+        res.notes.append(f"genres of co-consumed items joined for {n:,} items ({neighbour_genres.path(name).name})")
     return m, res
 
 

@@ -25,16 +25,19 @@ def genres_path(name: str) -> Path:
 
 
 def read(name: str) -> dict[str, list[str]]:
-    p = genres_path(name)
+    return read_csv(genres_path(name))
+
+
+def read_csv(p: Path) -> dict[str, list[str]]:
     if not p.exists():
         return {}
     df = pd.read_csv(p, dtype={"id": str, "genres": str}).dropna(subset=["genres"])
     return {i: [g for g in gs.split("|") if g] for i, gs in zip(df["id"], df["genres"])}
 
 
-def join(items: list[Item], genres: dict[str, list[str]], embed: bool | None = None) -> int:
-    """Add each item's model genres to its text and metadata in place; how many items got some.
-    `embed` false keeps them out of what the embedder reads (RECCHAT_MODEL_GENRES_EMBED)."""
+def join(items: list[Item], genres: dict[str, list[str]], embed: bool | None = None, key: str = "model_genres") -> int:
+    """Add each item's guessed genres to its text and to metadata[key] in place; how many items got
+    some. `embed` false keeps them out of what the embedder reads (RECCHAT_MODEL_GENRES_EMBED)."""
     if embed is None:
         from recchat.core.settings import get_settings
 
@@ -42,18 +45,21 @@ def join(items: list[Item], genres: dict[str, list[str]], embed: bool | None = N
     n = 0
     for it in items:
         gs = genres.get(it.id)
-        if not gs or it.metadata.get("genres"):  # the data's own genres win
-            continue
+        if not gs or any(it.metadata.get(k) for k in ("genres", "model_genres", "neighbour_genres")):
+            continue  # the data's own genres win, then the model's
         if not embed:
             it.embed_text = it.text
         it.text = f"{it.text} | genres: {', '.join(gs)}"
-        it.metadata["model_genres"] = gs
+        it.metadata[key] = gs
         n += 1
     return n
 
 
 def write(name: str, rows: list[tuple[str, list[str], float]]) -> Path:
-    p = genres_path(name)
+    return write_csv(genres_path(name), rows)
+
+
+def write_csv(p: Path, rows: list[tuple[str, list[str], float]]) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame({"id": [r[0] for r in rows], "genres": ["|".join(r[1]) for r in rows],
                   "confidence": [round(r[2], 3) for r in rows]}).to_csv(p, index=False)

@@ -169,8 +169,14 @@ def show_cmd(name: str, n: int = typer.Option(5, "--n", help="sample items to sh
 
 @catalog_app.command("genres")
 @_one_line_errors
-def genres_cmd(name: str, limit: Optional[int] = typer.Option(None, "--limit", help="label only the first N items")):
-    """Write the genres the base model knows for a catalog's items (catalogs/data/NAME/model_genres.csv).
+def genres_cmd(name: str, limit: Optional[int] = typer.Option(None, "--limit", help="label only the first N items"),
+               from_neighbours: bool = typer.Option(False, "--from-neighbours",
+                                                    help="label items from the genres of co-consumed items "
+                                                         "(needs `recchat cf train --catalog NAME`)"),
+               share: float = typer.Option(0.5, "--share", min=0.05, max=1.0,
+                                           help="--from-neighbours: least share of the neighbours with a genre")):
+    """Write the genres the base model knows for a catalog's items (catalogs/data/NAME/model_genres.csv),
+    or with --from-neighbours those of the items the same people consumed (neighbour_genres.csv).
 
     For catalogs whose data has no genres (games, books); the next build joins them into item text."""
     from recchat.catalog.build import load_items
@@ -178,6 +184,8 @@ def genres_cmd(name: str, limit: Optional[int] = typer.Option(None, "--limit", h
     from recchat.llm.genres import RULE, VOCAB, Labeller, label_items
 
     m, res = load_items(name)
+    if from_neighbours:
+        return _neighbour_genres(name, res.items, share)
     if m.domain not in VOCAB:
         raise BadInput(f"no genre list for domain {m.domain!r}; known: {', '.join(sorted(VOCAB))}")
     todo = [it for it in res.items if not it.metadata.get("genres")][:limit]
@@ -190,6 +198,26 @@ def genres_cmd(name: str, limit: Optional[int] = typer.Option(None, "--limit", h
     p = write(name, [(i, g.genres, g.confidence) for i, g in got if g.genres])
     n = sum(1 for _, g in got if g.genres)
     out.print(f"{n:,} of {len(todo):,} items got genres ({time.time() - t0:.0f} s): {escape(str(p))}; "
+              f"rebuild with `recchat catalog build {escape(name)}`", highlight=False)
+
+
+def _neighbour_genres(name: str, items: list, share: float) -> None:
+    from recchat.catalog import neighbour_genres as NG
+    from recchat.cf.registry import load_cf
+
+    knn = load_cf(name, "itemknn")  # a clear message names `recchat cf train` when there is none
+    labels = {it.id: it.metadata.get("genres") or it.metadata.get("model_genres") for it in items}
+    labels = {i: g for i, g in labels.items() if g}
+    if not labels:
+        raise BadInput(f"no item of {name!r} has genres to spread; run `recchat catalog genres {name}` first")
+    index = {i: n for n, i in enumerate(knn.item_ids)}
+    lab = {index[i]: {g.lower() for g in gs} for i, gs in labels.items() if i in index}
+    c = NG.check(knn.sim, lab, share)
+    rows = NG.propagate(knn.item_ids, knn.sim, labels, share)
+    p = NG.write(name, rows)
+    out.print(f"checked on the {c.labelled:,} items with genres (each from its neighbours alone): precision "
+              f"{c.precision:.2f}, recall {c.recall:.2f}, {c.covered:.0%} labelled; {len(rows):,} of "
+              f"{len(items) - len(labels):,} items without genres got some: {escape(str(p))}; "
               f"rebuild with `recchat catalog build {escape(name)}`", highlight=False)
 
 
