@@ -50,3 +50,12 @@ def test_the_datas_genres_and_the_models_win_over_the_neighbours():
     assert n == 1 and items[2].metadata[NG.KEY] == ["horror"] and items[2].text == "D | genres: horror"
     assert "horror" not in items[0].text + items[1].text
     assert items[2].embed_text == "D"  # the embedder keeps reading the data's own text
+
+
+def test_a_card_says_whose_guess_its_genres_are():
+    from recchat.app.cards import meta_line
+
+    assert meta_line({"year": 1999, "neighbour_genres": ["horror", "classics"]}) == \
+        "year: 1999 · genres (similar items): horror, classics"
+    assert meta_line({"model_genres": ["fantasy"]}) == "genres (model): fantasy"
+    assert meta_line({"genres": ["drama"]}) == "genres: drama"
