@@ -69,6 +69,34 @@ def test_itemknn_ranks_b_first_after_a():
     assert m.drivers(["C", "A"], "B") == ["A", "C"]  # sim(A,B) = 0.98 > sim(C,B) = 6 / sqrt(12 * 24)
 
 
+def test_ease_weights_match_the_closed_form_by_hand():
+    from recchat.cf.data import LogSplit
+    from recchat.cf.ease import EASE
+
+    # users {x, y}, {x, y}, {x}: G = X^T X + 1 I = [[4, 2], [2, 3]], P = G^-1 = [[3, -2], [-2, 4]] / 8
+    # B_xy = -P_xy / P_yy = 0.25 / 0.5, B_yx = -P_yx / P_xx = 0.25 / 0.375
+    s = LogSplit(item_ids=["x", "y", "z"], train={"u1": ["x", "y"], "u2": ["y", "x"], "u3": ["x"]})
+    m = EASE.fit(s, lam=1.0, k=5)
+    ix, iy, iz = m.index["x"], m.index["y"], m.index["z"]
+    assert m.sim[ix, iy] == pytest.approx(0.5) and m.sim[iy, ix] == pytest.approx(2 / 3)
+    assert m.sim[ix, ix] == 0 and m.sim[iz].nnz == 0  # no self-weight; z was never consumed
+    assert m.lam == 1.0 and m.similar(["x"], 1) == ["y"]
+
+
+def test_ease_ranks_b_first_after_a_and_is_chosen_on_validation(empty_home):
+    from recchat.cf.context import best_model
+    from recchat.cf.ease import EASE
+
+    m = EASE.fit(leave_last_out(tiny_log()), lam=10.0, k=10)
+    assert m.similar(["A"], 3)[0] == "B" and m.similar(["B"], 1) == ["A"]
+    reports = train_from_interactions(tiny_log(), "tiny", ["itemknn", "ease"], progress=False, log=lambda s: None)
+    assert reports["ease"]["lambda"] in (10.0, 50.0, 200.0, 800.0) and set(reports["ease"]["tables"]) == {
+        "10.0", "50.0", "200.0", "800.0"}
+    assert load_cf("tiny", "ease").similar(["A"], 1) == ["B"]
+    v = {k: reports[k]["valid"]["ndcg@10"] for k in ("itemknn", "ease")}
+    assert best_model("tiny") == max(v, key=lambda k: (v[k], ["itemknn", "ease"].index(k)))
+
+
 def test_popularity_and_full_rank():
     s = leave_last_out(tiny_log())
     p = Popularity.fit(s)

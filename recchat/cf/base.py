@@ -13,7 +13,7 @@ import numpy as np
 from recchat.core.errors import RecchatError
 from recchat.core.settings import get_settings
 
-MODELS = ("popularity", "itemknn", "sasrec")  # every name `recchat cf train` can write
+MODELS = ("popularity", "itemknn", "ease", "sasrec")  # every name `recchat cf train` can write
 
 
 class NoCFModel(RecchatError):

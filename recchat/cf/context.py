@@ -12,7 +12,7 @@ from recchat.prompts import cf_line
 from recchat.cf.registry import available_cf, load_cf, read_meta
 
 def best_model(catalog: str) -> str | None:
-    """The trained model with the best validation NDCG@10 (sasrec, then itemknn, when unmeasured)."""
+    """The trained model with the best validation NDCG@10 (sasrec, then ease, then itemknn, when unmeasured)."""
     have = [m for m in available_cf(catalog) if m != "popularity"]
     if not have:
         return None
@@ -20,7 +20,7 @@ def best_model(catalog: str) -> str | None:
 
     def key(m: str) -> tuple[float, int]:
         v = (reports.get(m) or {}).get("valid") or {}
-        return (v.get("ndcg@10", -1.0), ["itemknn", "sasrec"].index(m))
+        return (v.get("ndcg@10", -1.0), ["itemknn", "ease", "sasrec"].index(m))
 
     return max(have, key=key)
 
@@ -62,7 +62,7 @@ def drivers(model, history_ids: list[str], item_ids: list[str]) -> dict[str, str
     """item id -> the history item that scores it highest on its own ("people who liked X also liked
     this"). Items the model cannot score from any single history item (no signal, or item-kNN's 0:
     never co-consumed) get no driver rather than a made-up one."""
-    floor = 0.0 if model.name == "itemknn" else float("-inf")
+    floor = 0.0 if model.name in ("itemknn", "ease") else float("-inf")  # 0: no weight from any history item
     best: dict[str, tuple[float, str]] = {}
     for h in dict.fromkeys(h for h in history_ids if h in model.index):
         for i, s in model.score([h], item_ids).items():

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from recchat.cf.base import MODELS, CFModel, NoCFModel, cf_dir
+from recchat.cf.ease import EASE
 from recchat.cf.itemknn import ItemKNN, Popularity
 
 
@@ -48,6 +49,8 @@ def load_cf(catalog: str, model: str) -> CFModel:
                 _cache[key] = SASRec.load(p)
             elif model == "itemknn":
                 _cache[key] = ItemKNN.load(p)
+            elif model == "ease":
+                _cache[key] = EASE.load(p)
             else:
                 _cache[key] = Popularity.load(p)
         return _cache[key]

@@ -1,7 +1,7 @@
 """Train CF models for a catalog and save them under RECCHAT_HOME/cf/<catalog>/.
 
 Files: meta.json (data summary + one report per model), split.parquet (user, valid, test: the
-held-out items evaluation must use), popularity.npz, itemknn.npz, sasrec.pt (+ sasrec.ckpt, the
+held-out items evaluation must use), popularity.npz, itemknn.npz, ease.npz, sasrec.pt (+ sasrec.ckpt, the
 per-epoch checkpoint a killed run resumes from).
 """
 
@@ -95,11 +95,11 @@ def train_from_interactions(
     log: Log = print,
     on_batch=None,
 ) -> dict[str, dict]:
-    """Train the named models ("itemknn", "sasrec"; popularity always comes along) and save them."""
+    """Train the named models ("itemknn", "ease", "sasrec"; popularity always comes along) and save them."""
     models = list(models or ["itemknn", "sasrec"])
     bad = [m for m in models if m not in MODELS]
     if bad:
-        raise BadInput(f"unknown CF model(s) {', '.join(bad)}; choose from itemknn, sasrec, all")
+        raise BadInput(f"unknown CF model(s) {', '.join(bad)}; choose from itemknn, ease, sasrec, all")
     split = leave_last_out(df)
     d = cf_dir(catalog)
     d.mkdir(parents=True, exist_ok=True)
@@ -146,6 +146,20 @@ def _train_one(name, split, d: Path, epochs, seed, patience, knn_k, shrink, sasr
         m.save(d / "itemknn.npz")
         return {"k": knn_k, "shrink": shrink, "decay": m.decay, "decay_table": table,
                 "valid": table.get(str(m.decay))}
+    if name == "ease":
+        from recchat.cf.ease import LAMBDAS, EASE
+
+        users = sample_users(list(split.valid), 1000, seed)
+        tables = {}
+        best = None
+        for m in EASE.fit_many(split, LAMBDAS, k=knn_k):  # lambda and decay on validation users
+            tables[str(m.lam)] = tune_decay(m, split, users)
+            v = tables[str(m.lam)][str(m.decay)]
+            if best is None or v["ndcg@10"] > best[1]["ndcg@10"]:
+                best = (m, v)
+        m, v = best
+        m.save(d / "ease.npz")
+        return {"k": knn_k, "lambda": m.lam, "decay": m.decay, "tables": tables, "valid": v}
     try:
         import torch  # noqa: F401  (only SASRec needs it; say so rather than fail deep inside)
     except ImportError as e:
@@ -183,9 +197,10 @@ def _loaded(name: str, d: Path):
         from recchat.cf.sasrec import SASRec
 
         return SASRec.load(model_file(d, name))
+    from recchat.cf.ease import EASE
     from recchat.cf.itemknn import ItemKNN, Popularity
 
-    return (ItemKNN if name == "itemknn" else Popularity).load(model_file(d, name))
+    return {"itemknn": ItemKNN, "ease": EASE}.get(name, Popularity).load(model_file(d, name))
 
 
 def _write_split(p: Path, split: LogSplit) -> None:

@@ -19,7 +19,7 @@ def _fail(e: Exception) -> None:
 @cf_app.command("train")
 def train_cmd(
     catalog: str = typer.Option(..., "--catalog", "-c", help="catalog name (needs an interaction log)"),
-    model: str = typer.Option("all", "--model", "-m", help="itemknn, sasrec or all"),
+    model: str = typer.Option("all", "--model", "-m", help="itemknn, ease, sasrec or all (itemknn and sasrec)"),
     epochs: int = typer.Option(30, "--epochs", help="SASRec epochs (a rerun resumes from the last finished one)"),
     patience: int = typer.Option(5, "--patience", help="stop SASRec after this many epochs without a better validation NDCG@10; 0 = never"),
     dim: int = typer.Option(64, "--dim", help="SASRec embedding size"),
@@ -33,9 +33,9 @@ def train_cmd(
     from recchat.cf.sasrec import SASRecConfig
     from recchat.cf.train import train
 
-    models = {"all": ["itemknn", "sasrec"], "itemknn": ["itemknn"], "sasrec": ["sasrec"]}.get(model)
+    models = {"all": ["itemknn", "sasrec"], "itemknn": ["itemknn"], "ease": ["ease"], "sasrec": ["sasrec"]}.get(model)
     if models is None:
-        _fail(RecchatError(f"unknown --model {model!r}; choose itemknn, sasrec or all"))
+        _fail(RecchatError(f"unknown --model {model!r}; choose itemknn, ease, sasrec or all"))
     if epochs < 1:
         _fail(RecchatError("--epochs must be at least 1"))
     try:
@@ -82,6 +82,8 @@ def show_cmd(
                 notes += f", resumed from {r['resumed_from']}"
         elif m == "itemknn" and r:
             notes = f"k {r.get('k')}, shrink {r.get('shrink')}"
+        elif m == "ease" and r:
+            notes = f"lambda {r.get('lambda')}, decay {r.get('decay')}"
         t.add_row(m, f"{v.get('hit@10', float('nan')):.4f}", f"{v.get('ndcg@10', float('nan')):.4f}",
                   str(v.get("users", "")), str(r.get("seconds", "")), str(r.get("peak_rss_mb", "")), notes)
     c.print(t)

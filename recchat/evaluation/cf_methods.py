@@ -88,6 +88,7 @@ def make_hybrid_cf(ctx: Context, arg: str | None) -> Method:
 
 
 REGISTRY["itemknn"] = make_cf_method("itemknn")
+REGISTRY["ease"] = make_cf_method("ease")
 REGISTRY["sasrec"] = make_cf_method("sasrec")
 REGISTRY["hybrid+cf"] = make_hybrid_cf
 
