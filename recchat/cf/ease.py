@@ -64,12 +64,17 @@ class EASE(ItemKNN):
         return out
 
 
-def _top_k(b: np.ndarray, used: np.ndarray, n: int, k: int) -> sp.csr_matrix:
-    """Each row's k largest positive weights, in the full item index."""
+def _top_k(b: np.ndarray, used: np.ndarray, n: int, k: int, block: int = 2048) -> sp.csr_matrix:
+    """Each row's k largest positive weights, in the full item index (rows in blocks: an argpartition
+    of the whole matrix would hold items^2 int64 indices)."""
     kk = max(1, min(k, b.shape[1] - 1))
-    top = np.argpartition(-b, kk - 1, axis=1)[:, :kk]
-    v = np.take_along_axis(b, top, axis=1)
-    keep = v > 0
-    rows = np.repeat(used, kk).reshape(len(used), kk)[keep]
-    cols = used[top[keep]]
-    return sp.csr_matrix((v[keep].astype(np.float32), (rows, cols)), shape=(n, n))
+    rows, cols, vals = [], [], []
+    for s in range(0, b.shape[0], block):
+        part = b[s:s + block]
+        top = np.argpartition(-part, kk - 1, axis=1)[:, :kk]
+        v = np.take_along_axis(part, top, axis=1)
+        keep = v > 0
+        rows.append(np.repeat(used[s:s + block], kk).reshape(len(part), kk)[keep])
+        cols.append(used[top[keep]])
+        vals.append(v[keep].astype(np.float32))
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
