@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recchat.cf.data import LogSplit
-from recchat.cf.itemknn import ItemKNN, _counts, user_item_matrix
+from recchat.cf.itemknn import ItemKNN, training_counts, user_item_matrix
 
 LAMBDAS = (10.0, 50.0, 200.0, 800.0)
 MAX_ITEMS = 40_000  # 6.4 GB of float32 for the Gram matrix: beyond that, train item-kNN
@@ -45,7 +45,7 @@ class EASE(ItemKNN):
     def fit_many(cls, split: LogSplit, lambdas: tuple[float, ...], k: int = 100) -> list["EASE"]:
         """One model per lambda, sharing the Gram matrix."""
         X = user_item_matrix(split)
-        counts = _counts(split)
+        counts = training_counts(split)
         used = np.flatnonzero(np.asarray(X.sum(axis=0)).ravel() > 0)
         if len(used) > MAX_ITEMS:
             raise MemoryError(f"EASE needs a dense {len(used):,}^2 matrix; train itemknn for this catalog")

@@ -23,7 +23,8 @@ TIE_BREAK = 1e-6  # popularity weight: far below any real similarity (>= 1 / (n_
 CHUNK_CELLS = 5_000_000  # cells of the dense similarity block per step: ~20 MB of float32
 
 
-def _counts(split: LogSplit) -> np.ndarray:
+def training_counts(split: LogSplit) -> np.ndarray:
+    """How often each item of the vocabulary occurs in the training sequences."""
     ix = {i: n for n, i in enumerate(split.item_ids)}
     c = np.zeros(len(ix), np.float64)
     for s in split.train.values():
@@ -57,7 +58,7 @@ class Popularity(CFModel):
 
     @classmethod
     def fit(cls, split: LogSplit) -> "Popularity":
-        return cls(split.item_ids, _counts(split))
+        return cls(split.item_ids, training_counts(split))
 
     def _raw(self, hist_idx: list[int]) -> np.ndarray:
         return self._pop
