@@ -85,11 +85,15 @@ def check(sim: sp.csr_matrix, labels: dict[int, set[str]], share: float, k: int 
     return Check(tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0, cov / n if n else 0.0, n)
 
 
+def by_row(index: dict[str, int], labels: dict[str, list[str]]) -> dict[int, set[str]]:
+    """Labels keyed by the kNN's row (`index`: item id -> row), lowercased; items it lacks left out."""
+    return {index[i]: {g.lower() for g in gs} for i, gs in labels.items() if i in index and gs}
+
+
 def propagate(item_ids: list[str], sim: sp.csr_matrix, labels: dict[str, list[str]], share: float = 0.5,
               k: int = 20) -> list[tuple[str, list[str], float]]:
     """(id, genres, the top genre's share) for each unlabelled item of the kNN that gets a genre."""
-    index = {i: n for n, i in enumerate(item_ids)}
-    lab = {index[i]: {g.lower() for g in gs} for i, gs in labels.items() if i in index and gs}
+    lab = by_row({i: n for n, i in enumerate(item_ids)}, labels)
     out = []
     for n, i in enumerate(item_ids):
         if n in lab:

@@ -7,7 +7,7 @@ that runs under llama.cpp). Empty string when there is nothing to say (no model,
 
 from __future__ import annotations
 
-from recchat.cf.base import NoCFModel
+from recchat.cf.base import MODELS, NoCFModel
 from recchat.prompts import cf_line
 from recchat.cf.registry import available_cf, load_cf, read_meta
 
@@ -20,7 +20,7 @@ def best_model(catalog: str) -> str | None:
 
     def key(m: str) -> tuple[float, int]:
         v = (reports.get(m) or {}).get("valid") or {}
-        return (v.get("ndcg@10", -1.0), ["itemknn", "ease", "sasrec"].index(m))
+        return (v.get("ndcg@10", -1.0), MODELS.index(m))
 
     return max(have, key=key)
 

@@ -38,7 +38,7 @@ class EASE(ItemKNN):
         return self.shrink  # saved in item-kNN's shrinkage slot: one file layout for both
 
     @classmethod
-    def fit(cls, split: LogSplit, lam: float = 200.0, k: int = 100, progress: bool = True) -> "EASE":
+    def fit(cls, split: LogSplit, lam: float = 200.0, k: int = 100) -> "EASE":
         return cls.fit_many(split, (lam,), k)[0]
 
     @classmethod

@@ -43,17 +43,17 @@ def load_cf(catalog: str, model: str) -> CFModel:
     key = (str(p), model, p.stat().st_mtime)
     with _lock:
         if key not in _cache:
-            if model == "sasrec":
-                from recchat.cf.sasrec import SASRec  # torch: imported only when a SASRec model is used
-
-                _cache[key] = SASRec.load(p)
-            elif model == "itemknn":
-                _cache[key] = ItemKNN.load(p)
-            elif model == "ease":
-                _cache[key] = EASE.load(p)
-            else:
-                _cache[key] = Popularity.load(p)
+            _cache[key] = load_file(model, p)
         return _cache[key]
+
+
+def load_file(model: str, p: Path) -> CFModel:
+    """The model saved at `p`, uncached."""
+    if model == "sasrec":
+        from recchat.cf.sasrec import SASRec  # torch: imported only when a SASRec model is used
+
+        return SASRec.load(p)
+    return {"itemknn": ItemKNN, "ease": EASE}.get(model, Popularity).load(p)
 
 
 def read_meta(catalog: str) -> dict:

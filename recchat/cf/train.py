@@ -18,7 +18,7 @@ import pandas as pd
 
 from recchat.core.errors import BadInput, RecchatError, UnknownCatalog
 from recchat.cf.base import MODELS, cf_dir
-from recchat.cf.registry import model_file, read_meta, write_meta
+from recchat.cf.registry import load_file, model_file, read_meta, write_meta
 from recchat.cf.data import LogSplit, leave_last_out
 from recchat.cf.metrics import sample_users, validate
 
@@ -119,7 +119,8 @@ def train_from_interactions(
     for name in ["popularity"] + [m for m in models if m != "popularity"]:
         with MemoryMeter() as mem:
             t0 = time.perf_counter()
-            rep = _train_one(name, split, d, epochs, seed, patience, knn_k, shrink, sasrec_config, progress, on_batch)
+            rep = _train_one(name, split, d, vusers, epochs, seed, patience, knn_k, shrink, sasrec_config, progress,
+                             on_batch)
             rep["seconds"] = round(time.perf_counter() - t0, 2)
         rep.update(mem.report())
         rep["valid"] = rep.get("valid") or validate(_loaded(name, d), split, vusers)
@@ -132,7 +133,8 @@ def train_from_interactions(
     return reports
 
 
-def _train_one(name, split, d: Path, epochs, seed, patience, knn_k, shrink, sasrec_config, progress, on_batch) -> dict:
+def _train_one(name, split, d: Path, vusers: list[str], epochs, seed, patience, knn_k, shrink, sasrec_config, progress,
+               on_batch) -> dict:
     if name == "popularity":
         from recchat.cf.itemknn import Popularity
 
@@ -142,18 +144,17 @@ def _train_one(name, split, d: Path, epochs, seed, patience, knn_k, shrink, sasr
         from recchat.cf.itemknn import ItemKNN
 
         m = ItemKNN.fit(split, k=knn_k, shrink=shrink, progress=progress)
-        table = tune_decay(m, split, sample_users(list(split.valid), 1000, seed))
+        table = tune_decay(m, split, vusers)
         m.save(d / "itemknn.npz")
         return {"k": knn_k, "shrink": shrink, "decay": m.decay, "decay_table": table,
                 "valid": table.get(str(m.decay))}
     if name == "ease":
         from recchat.cf.ease import LAMBDAS, EASE
 
-        users = sample_users(list(split.valid), 1000, seed)
         tables = {}
         best = None
         for m in EASE.fit_many(split, LAMBDAS, k=knn_k):  # lambda and decay on validation users
-            tables[str(m.lam)] = tune_decay(m, split, users)
+            tables[str(m.lam)] = tune_decay(m, split, vusers)
             v = tables[str(m.lam)][str(m.decay)]
             if best is None or v["ndcg@10"] > best[1]["ndcg@10"]:
                 best = (m, v)
@@ -192,15 +193,7 @@ def tune_decay(m, split: LogSplit, users: list[str]) -> dict[str, dict]:
 
 
 def _loaded(name: str, d: Path):
-
-    if name == "sasrec":
-        from recchat.cf.sasrec import SASRec
-
-        return SASRec.load(model_file(d, name))
-    from recchat.cf.ease import EASE
-    from recchat.cf.itemknn import ItemKNN, Popularity
-
-    return {"itemknn": ItemKNN, "ease": EASE}.get(name, Popularity).load(model_file(d, name))
+    return load_file(name, model_file(d, name))
 
 
 def _write_split(p: Path, split: LogSplit) -> None:

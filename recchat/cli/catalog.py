@@ -210,9 +210,7 @@ def _neighbour_genres(name: str, items: list, share: float) -> None:
     labels = {i: g for i, g in labels.items() if g}
     if not labels:
         raise BadInput(f"no item of {name!r} has genres to spread; run `recchat catalog genres {name}` first")
-    index = {i: n for n, i in enumerate(knn.item_ids)}
-    lab = {index[i]: {g.lower() for g in gs} for i, gs in labels.items() if i in index}
-    c = NG.check(knn.sim, lab, share)
+    c = NG.check(knn.sim, NG.by_row(knn.index, labels), share)
     rows = NG.propagate(knn.item_ids, knn.sim, labels, share)
     p = NG.write(name, rows)
     out.print(f"checked on the {c.labelled:,} items with genres (each from its neighbours alone): precision "
