@@ -69,7 +69,7 @@ def test_itemknn_ranks_b_first_after_a():
     assert m.drivers(["C", "A"], "B") == ["A", "C"]  # sim(A,B) = 0.98 > sim(C,B) = 6 / sqrt(12 * 24)
 
 
-def test_ease_weights_match_the_closed_form_by_hand():
+def test_ease_weights_match_the_closed_form_by_hand(monkeypatch):
     from recchat.cf.data import LogSplit
     from recchat.cf.ease import EASE
 
@@ -81,6 +81,9 @@ def test_ease_weights_match_the_closed_form_by_hand():
     assert m.sim[ix, iy] == pytest.approx(0.5) and m.sim[iy, ix] == pytest.approx(2 / 3)
     assert m.sim[ix, ix] == 0 and m.sim[iz].nnz == 0  # no self-weight; z was never consumed
     assert m.lam == 1.0 and m.similar(["x"], 1) == ["y"]
+    monkeypatch.setattr("recchat.cf.ease.MAX_ITEMS", 1)  # x and y were consumed: two items, over the limit
+    with pytest.raises(BadInput, match="train itemknn"):
+        EASE.fit(s, lam=1.0)
 
 
 def test_ease_ranks_b_first_after_a_and_is_chosen_on_validation(empty_home):

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recchat.cf.data import LogSplit
+from recchat.core.errors import BadInput
 from recchat.cf.itemknn import ItemKNN, training_counts, user_item_matrix
 
 LAMBDAS = (10.0, 50.0, 200.0, 800.0)
@@ -48,7 +49,8 @@ class EASE(ItemKNN):
         counts = training_counts(split)
         used = np.flatnonzero(np.asarray(X.sum(axis=0)).ravel() > 0)
         if len(used) > MAX_ITEMS:
-            raise MemoryError(f"EASE needs a dense {len(used):,}^2 matrix; train itemknn for this catalog")
+            raise BadInput(f"EASE needs a dense {len(used):,}^2 matrix (more than {MAX_ITEMS:,} items); "
+                           "train itemknn for this catalog")
         dtype = np.float64 if len(used) <= FLOAT64_ITEMS else np.float32
         Xu = X[:, used].astype(dtype)
         gram = (Xu.T @ Xu).toarray()
