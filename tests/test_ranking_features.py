@@ -104,7 +104,7 @@ def test_description_bm25_weighs_rare_words_and_ignores_titles():
 
 def test_a_given_list_case_holds_its_target_and_draws_negatives_outside_the_history(empty_home):
     """training/rank/train.py fits the history ranker on given lists too (what --candidates and
-    candidates20 rank): the target plus items drawn from the log, none of them consumed, and the
+    candidates20 rank): the target plus items drawn from the catalog, none of them consumed, and the
     `given` feature says which kind of ranking a row belongs to."""
     from recchat.retrieval.store import get_store
     from tests.conftest import build_tiny_catalog
