@@ -21,6 +21,7 @@ from recchat.cf.base import MODELS, cf_dir
 from recchat.cf.registry import load_file, model_file, read_meta, write_meta
 from recchat.cf.data import LogSplit, leave_last_out
 from recchat.cf.metrics import sample_users, validate
+from recchat.cf.sequential import tune_sequence
 
 Log = Callable[[str], None]
 
@@ -144,10 +145,11 @@ def _train_one(name, split, d: Path, vusers: list[str], epochs, seed, patience, 
         from recchat.cf.itemknn import ItemKNN
 
         m = ItemKNN.fit(split, k=knn_k, shrink=shrink, progress=progress)
-        table = tune_decay(m, split, vusers)
+        tables = tune_sequence(m, split, vusers, tune_decay)
         m.save(d / "itemknn.npz")
+        table = tables[str(m.sequence_weight)]
         return {"k": knn_k, "shrink": shrink, "decay": m.decay, "decay_table": table,
-                "valid": table.get(str(m.decay))}
+                "sequence_weight": m.sequence_weight, "sequence_tables": tables, "valid": table.get(str(m.decay))}
     if name == "ease":
         from recchat.cf.ease import LAMBDAS, EASE
 
@@ -158,9 +160,12 @@ def _train_one(name, split, d: Path, vusers: list[str], epochs, seed, patience, 
             v = tables[str(m.lam)][str(m.decay)]
             if best is None or v["ndcg@10"] > best[1]["ndcg@10"]:
                 best = (m, v)
-        m, v = best
+        m = best[0]
+        seq_tables = tune_sequence(m, split, vusers, tune_decay)  # then what comes next, on the best lambda
         m.save(d / "ease.npz")
-        return {"k": knn_k, "lambda": m.lam, "decay": m.decay, "tables": tables, "valid": v}
+        v = seq_tables[str(m.sequence_weight)][str(m.decay)]
+        return {"k": knn_k, "lambda": m.lam, "decay": m.decay, "tables": tables,
+                "sequence_weight": m.sequence_weight, "sequence_tables": seq_tables, "valid": v}
     try:
         import torch  # noqa: F401  (only SASRec needs it; say so rather than fail deep inside)
     except ImportError as e:
