@@ -22,6 +22,10 @@ from tests.conftest import build_tiny_catalog
     ("I feel like a comedy tonight", []),  # not a reference
     ("a movie like a dream", []),  # not written as a title
     ("a scary horror movie", []),
+    ("my 10-year-old loved Harry Potter, what should they read next?", ["Harry Potter"]),
+    ("I really enjoyed The Martian and want more", ["The Martian"]),
+    ("I loved the way it ends", []),  # "loved" with no title after it
+    ("해리포터 재밌게 읽은 아이한테 줄 책", ["해리포터"]),
 ])
 def test_reference_phrases(query, want):
     assert phrases(query) == want

@@ -154,3 +154,31 @@ def test_a_request_word_no_item_uses_becomes_the_catalogs_form_of_it():
     assert stats.variant("horrific") is None and stats.variant("cook") is None  # nothing close / too short
     assert in_vocabulary("a bleak dystopia, mysteries and horror", stats) == "a bleak dystopian, mysterious and horror"
     assert in_vocabulary("dystopia", None) == "dystopia"
+
+
+def test_cf_features_are_missing_when_no_candidate_co_occurred_with_the_history(empty_home):
+    """A CF model scores every item (a popularity tie-break below any co-occurrence); min-max scaling
+    used to spread that tie-break over 0..1, so a list of strangers read as strong CF evidence."""
+    from recchat.cf.data import LogSplit
+    from recchat.cf.itemknn import ItemKNN
+    from recchat.ranking.history import pool_for
+    from recchat.retrieval.store import get_store
+    from tests.conftest import build_tiny_catalog
+
+    rows = [(str(i), f"Film {w}", f"a {w} story", 10 - i) for i, w in enumerate(["heist", "war", "space", "romance", "spy"])]
+    build_tiny_catalog("tinycf", rows, "movies")
+    # "0" and "1" co-occur (two users); "2", "3" and "4" each with a different user, never with "0"
+    split = LogSplit(item_ids=["0", "1", "2", "3", "4"],
+                     train={"u1": ["0", "1"], "u2": ["1", "0"], "u3": ["2", "3"], "u4": ["4", "3"]})
+    cf = ItemKNN.fit(split, k=5, shrink=0.0, progress=False)
+    assert cf.evident(cf.score(["0"], ["1"])["1"]) and not cf.evident(cf.score(["0"], ["2"])["2"])
+    store = get_store()
+    vecs = np.asarray([store.get("tinycf", ["0"])[0]["vector"]], np.float32)
+
+    def cf_features(candidates):
+        inp = HistoryInput(history_vecs=vecs, history_ids=["0"], titles_text="Film heist", cf=cf, candidates=candidates)
+        return pool_for(store, "tinycf", inp, 10, set())[2]
+
+    assert cf_features(["2", "3", "4"]) is None  # strangers only: no CF features (NaN in the ranker)
+    got = cf_features(["1", "2", "3"])
+    assert got["1"] == 1.0 and got["2"] == pytest.approx(0.0, abs=1e-4) and got["3"] == pytest.approx(0.0, abs=1e-4)

@@ -39,6 +39,11 @@ class CFModel:
     def _raw(self, hist_idx: list[int]) -> np.ndarray:
         raise NotImplementedError
 
+    def evident(self, score: float) -> bool:
+        """Whether a score carries collaborative evidence (item-kNN/EASE: a co-occurrence, not the
+        popularity tie-break every item gets)."""
+        return bool(np.isfinite(score))
+
     def known(self, ids: list[str]) -> list[int]:
         ix = self.index
         return [ix[i] for i in ids if i in ix]

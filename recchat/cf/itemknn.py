@@ -119,12 +119,15 @@ class ItemKNN(CFModel):
         w = self.decay ** np.arange(len(hist_idx) - 1, -1, -1, dtype=np.float64)
         return np.asarray(self.sim[hist_idx].T @ w, np.float64).ravel() + self._tie
 
+    def evident(self, score: float) -> bool:
+        return score > 2 * TIE_BREAK  # co-occurred: above the popularity tie-break (<= TIE_BREAK)
+
     def neighbours(self, history_ids: list[str], k: int = 5) -> list[str]:
         hist = self.known(history_ids)
         if not hist:
             return []
         s = self._raw(hist)
-        return [i for i in self.similar(history_ids, k) if s[self.index[i]] > 2 * TIE_BREAK]  # co-occurred
+        return [i for i in self.similar(history_ids, k) if self.evident(s[self.index[i]])]
 
     def drivers(self, history_ids: list[str], item_id: str, k: int = 2) -> list[str]:
         """The history items that pushed `item_id` up most (for "because you liked ...")."""

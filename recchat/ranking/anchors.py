@@ -15,14 +15,15 @@ from rapidfuzz import fuzz, process
 
 from recchat.core.textnorm import core_title, normalize_title
 
-# "like X", "similar to X", "in the vein of X", "fans of X", "if I liked X"; X ends at punctuation
-# or at a word that starts a new clause
+# "like X", "similar to X", "in the vein of X", "fans of X", "(if I / my son) loved X"; X ends at
+# punctuation or at a word that starts a new clause
 _EN = re.compile(
     r"\b(?:(?<!would )(?<!i )(?<!'d )(?<!feel )(?<!look )(?<!looks )like|similar to|such as|in the (?:style|vein|spirit|mold) of|reminiscent of|"
-    r"comparable to|fans? of|if (?:i|you) (?:liked|loved|enjoyed))\s+(.+?)(?=[,.;!?)]|\s+(?:and|but|or|with|"
+    r"comparable to|fans? of|(?:liked|loved|enjoyed|adored))\s+(.+?)(?=[,.;!?)]|\s+(?:and|but|or|with|"
     r"where|that|which|for|except|only|please)\b|$)", re.I)
-# "X 같은 / X처럼 / X 비슷한 / X 느낌 / X 스타일" (up to three words of X before the cue)
-_KO = re.compile(r"((?:[^\s,.;!?]+\s){0,2}[^\s,.;!?]+?)\s?(?:같은|같이|처럼|비슷한|느낌의|느낌|류의|스타일의|스타일)(?=\s|$|[,.!?])")
+# "X 같은 / X처럼 / X 비슷한 / X 느낌 / X 스타일 / X 재밌게 (읽은) / X 좋아하는" (up to three words of X
+# before the cue)
+_KO = re.compile(r"((?:[^\s,.;!?]+\s){0,2}[^\s,.;!?]+?)\s?(?:같은|같이|처럼|비슷한|느낌의|느낌|류의|스타일의|스타일|재밌게|재미있게|좋아하는|좋아했던)(?=\s|$|[,.!?])")
 MIN_FUZZY = 90  # a referred title must be nearly exact: "the hunger games" ~ "hunger games"
 # a named title is the Korean reference's translation when its cosine to the Korean words is at least
 # this, and this much above every other named title's (measured on 8 hand pairs: right ones 0.83-0.88,

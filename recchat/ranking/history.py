@@ -45,7 +45,8 @@ def pool_for(store: CatalogStore, catalog: str, inp: HistoryInput, depth: int, o
     grounded = add_model_text(store, catalog, pool, inp.llm, off, depth, prior=prior)
     cf_scores = None
     if inp.cf is not None and "cf" not in off:
-        top = inp.cf.similar(inp.history_ids, depth) if inp.history_ids else []
+        # only items the history co-occurred with: the CF model's popularity tie-break is not CF evidence
+        top = inp.cf.neighbours(inp.history_ids, depth) if inp.history_ids else []
         pool.lists["cf"] = top
         fill(store, catalog, pool, top)
     if inp.candidates is not None:
@@ -53,9 +54,13 @@ def pool_for(store: CatalogStore, catalog: str, inp: HistoryInput, depth: int, o
         restrict(pool, inp.candidates, by_vec=("mean", mean))
     if inp.cf is not None and "cf" not in off:
         raw = inp.cf.score(inp.history_ids, pool.ids())
-        finite = [v for v in raw.values() if np.isfinite(v)]
-        lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
-        cf_scores = {i: ((v - lo) / (hi - lo) if hi > lo else 0.0) if np.isfinite(v) else 0.0 for i, v in raw.items()}
+        # no candidate with CF evidence (a short or unknown history, a list of strangers): the CF
+        # features are missing, as for a catalog without CF, rather than popularity read as CF
+        # (min-max scaling had spread the tie-break over 0..1)
+        if any(inp.cf.evident(v) for v in raw.values()):
+            finite = [v for v in raw.values() if np.isfinite(v)]
+            lo, hi = min(finite), max(finite)
+            cf_scores = {i: ((v - lo) / (hi - lo) if hi > lo else 0.0) if np.isfinite(v) else 0.0 for i, v in raw.items()}
     return pool, grounded, cf_scores
 
 
