@@ -89,13 +89,13 @@ def test_ease_weights_match_the_closed_form_by_hand(monkeypatch):
 def test_ease_ranks_b_first_after_a_and_is_chosen_on_validation(empty_home):
     from recchat.cf.context import best_model
     from recchat.cf.ease import EASE, LAMBDAS
-    from recchat.cf.sequential import WEIGHTS
+    from recchat.cf.sequential import SHARES
 
     m = EASE.fit(leave_last_out(tiny_log()), lam=10.0, k=10)
     assert m.similar(["A"], 3)[0] == "B" and m.similar(["B"], 1) == ["A"]
     reports = train_from_interactions(tiny_log(), "tiny", ["itemknn", "ease"], progress=False, log=lambda s: None)
     assert reports["ease"]["lambda"] in LAMBDAS and set(reports["ease"]["tables"]) == {str(x) for x in LAMBDAS}
-    assert reports["ease"]["sequence_weight"] in WEIGHTS and reports["itemknn"]["sequence_weight"] in WEIGHTS
+    assert reports["ease"]["sequence_share"] in SHARES and reports["itemknn"]["sequence_share"] in SHARES
     assert load_cf("tiny", "ease").similar(["A"], 1) == ["B"]
     v = {k: reports[k]["valid"]["ndcg@10"] for k in ("itemknn", "ease")}
     assert best_model("tiny") == max(v, key=lambda k: (v[k], ["itemknn", "ease"].index(k)))

@@ -22,15 +22,16 @@ def test_transitions_by_hand():
     assert transitions(s, window=1)[a, c] == 0  # two steps apart: outside a window of one
 
 
-def test_blend_scales_and_keeps_top_k():
+def test_blend_mixes_the_two_on_their_own_scales_and_keeps_top_k():
     import scipy.sparse as sp
 
     base = sp.csr_matrix(np.array([[0, 0.2, 0.1], [0.4, 0, 0.0], [0.0, 0.0, 0]], np.float32))
     seq = sp.csr_matrix(np.array([[0, 0, 1.0], [0, 0, 1.0], [0, 0, 0]], np.float32))
-    # scale(base) = mean(0.2, 0.4) = 0.3, scale(seq) = 1: w = 1 adds 0.3 * seq
-    out = blend(base, seq, 1.0, k=5).toarray()
-    assert out[0] == pytest.approx([0, 0.2, 0.4]) and out[1] == pytest.approx([0.4, 0, 0.3])
-    assert blend(base, seq, 0.0, k=5) is not None and (blend(base, seq, 0.0, k=5) != base).nnz == 0
+    # scale(base) = mean(0.2, 0.4) = 0.3, scale(seq) = 1: share 0.5 gives 0.5 * base / 0.3 + 0.5 * seq
+    out = blend(base, seq, 0.5, k=5).toarray()
+    assert out[0] == pytest.approx([0, 1 / 3, 1 / 6 + 0.5]) and out[1] == pytest.approx([2 / 3, 0, 0.5])
+    assert (blend(base, seq, 0.0, k=5) != base).nnz == 0  # share 0: the plain model
+    assert blend(base, seq, 1.0, k=5).toarray() == pytest.approx(seq.toarray())  # share 1: the rules alone
     assert (top_k_rows(sp.csr_matrix(out), 1).toarray() > 0).sum(axis=1).tolist() == [1, 1, 0]
 
 
@@ -43,16 +44,16 @@ def _split(c_follows_b: bool) -> LogSplit:
     return LogSplit(item_ids=["A", "B", "C"], train=train, valid={f"e{u}": "C" for u in range(5)})
 
 
-def test_validation_picks_a_successor_weight_only_when_order_predicts():
+def test_validation_picks_a_share_of_rules_only_when_order_predicts():
     users = [f"e{u}" for u in range(5)]
     s = _split(c_follows_b=True)
     m = ItemKNN.fit(s, k=10, shrink=0.0, progress=False)
     assert m.similar(["B"], 1) == ["A"]  # co-occurrence alone: A
     tables = tune_sequence(m, s, users, tune_decay)
-    assert m.sequence_weight > 0 and m.similar(["B"], 1) == ["C"]
-    assert tables["0.0"]["1.0"]["ndcg@10"] < tables[str(m.sequence_weight)][str(m.decay)]["ndcg@10"] == 1.0
-    # C came before B: no rule says what follows B, every weight scores the same, the plain model stays
+    assert m.sequence_share > 0 and m.similar(["B"], 1) == ["C"]
+    assert tables["0.0"]["1.0"]["ndcg@10"] < tables[str(m.sequence_share)][str(m.decay)]["ndcg@10"] == 1.0
+    # C came before B: no rule says what follows B, every share scores the same, the plain model stays
     s = _split(c_follows_b=False)
     m = ItemKNN.fit(s, k=10, shrink=0.0, progress=False)
     tune_sequence(m, s, users, tune_decay)
-    assert m.sequence_weight == 0.0 and m.similar(["B"], 1) == ["A"]
+    assert m.sequence_share == 0.0 and m.similar(["B"], 1) == ["A"]

@@ -1,18 +1,18 @@
 """Sequential rules (the "SR" of Ludewig & Jannach, "Evaluation of session-based recommendation
 algorithms", 2018): how often item j came after item i in the training sequences, at most WINDOW
-steps later, each occurrence weighted 1 / gap. Added to an item-item model's weights (item-kNN or
-EASE), with a weight chosen on the validation users, like the recency decay:
+steps later, each occurrence weighted 1 / gap. Mixed with an item-item model's weights (item-kNN or
+EASE) in a share chosen on the validation users, like the recency decay:
 
-    W = B + w * (scale(B) / scale(S)) * S,   S_ij = sum over "j came g <= WINDOW steps after i" of 1/g,
-                                             each row of S divided by its sum (P(next = j | i))
+    W = (1 - a) * B / scale(B) + a * S / scale(S),   S_ij = sum over "j came g <= WINDOW steps after i"
+                                                     of 1/g, each row divided by its sum (P(next = j | i))
 
-Co-occurrence says what goes together and is symmetric; order says what comes next (the sequel,
-the game for the console just bought), which SASRec learns and item-kNN/EASE cannot. Rows are
-normalised so a popular item's many successors do not outweigh a rare item's few; `scale` is the
-mean of the non-empty rows' largest weight, so w = 1 puts a row's best successor on a par with its
-best co-consumed item. w = 0 (plain model) is in the grid: a log whose order carries nothing (no
-timestamps) keeps the plain model. Only the training split is read: validation and test items,
-each user's last two, are never part of a rule.
+Co-occurrence says what goes together and is symmetric; order says what comes next (the next episode
+or season, the game for the console just bought), which SASRec learns and item-kNN/EASE cannot. Rows
+are normalised so a popular item's many successors do not outweigh a rare item's few; `scale` is the
+mean of the non-empty rows' largest weight, so the two parts are on one footing. a = 0 (the plain
+model) and a = 1 (the rules alone) are both in the grid: a log whose order carries nothing (no
+timestamps) keeps the plain model. Only the training split is read: validation and test items, each
+user's last two, are never part of a rule.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from recchat.cf.data import LogSplit
 
 WINDOW = 3
-WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+SHARES = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0)
 
 
 def transitions(split: LogSplit, window: int = WINDOW) -> sp.csr_matrix:
@@ -53,12 +53,12 @@ def _scale(m: sp.csr_matrix) -> float:
     return float(top.mean()) if len(top) else 1.0
 
 
-def blend(base: sp.csr_matrix, seq: sp.csr_matrix, weight: float, k: int) -> sp.csr_matrix:
-    """base + weight * seq on base's scale, each row cut to its k largest positive weights."""
-    if weight <= 0 or seq.nnz == 0:
+def blend(base: sp.csr_matrix, seq: sp.csr_matrix, share: float, k: int) -> sp.csr_matrix:
+    """(1 - share) * base + share * seq, each on its own scale, each row cut to its k largest weights."""
+    if share <= 0 or seq.nnz == 0:
         return base.tocsr()
-    out = (base + (weight * _scale(base) / _scale(seq)) * seq).tocsr().astype(np.float32)
-    return top_k_rows(out, k)
+    out = ((1.0 - share) / _scale(base)) * base + (share / _scale(seq)) * seq
+    return top_k_rows(out.tocsr().astype(np.float32), k)
 
 
 def top_k_rows(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
@@ -82,17 +82,17 @@ def top_k_rows(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
 
 
 def tune_sequence(m, split: LogSplit, users: list[str], tune_decay) -> dict[str, dict]:
-    """Give `m` (an item-kNN-format model) the successor weight and recency decay with the best
-    VALIDATION NDCG@10; returns {weight: decay table}. Ties keep the smaller weight."""
+    """Give `m` (an item-kNN-format model) the share of sequential rules and the recency decay with the
+    best VALIDATION NDCG@10 (`m.sequence_share`); returns {share: decay table}. Ties keep the smaller share."""
     seq = transitions(split)
     base = m.sim
     tables: dict[str, dict] = {}
     best = None
-    for w in WEIGHTS:
-        m.sim = blend(base, seq, w, m.k)
-        tables[str(w)] = tune_decay(m, split, users)
-        v = tables[str(w)][str(m.decay)]["ndcg@10"]
+    for a in SHARES:
+        m.sim = blend(base, seq, a, m.k)
+        tables[str(a)] = tune_decay(m, split, users)
+        v = tables[str(a)][str(m.decay)]["ndcg@10"]
         if best is None or v > best[0]:
-            best = (v, w, m.decay, m.sim)
-    _, m.sequence_weight, m.decay, m.sim = best
+            best = (v, a, m.decay, m.sim)
+    _, m.sequence_share, m.decay, m.sim = best
     return tables

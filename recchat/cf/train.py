@@ -147,9 +147,9 @@ def _train_one(name, split, d: Path, vusers: list[str], epochs, seed, patience, 
         m = ItemKNN.fit(split, k=knn_k, shrink=shrink, progress=progress)
         tables = tune_sequence(m, split, vusers, tune_decay)
         m.save(d / "itemknn.npz")
-        table = tables[str(m.sequence_weight)]
+        table = tables[str(m.sequence_share)]
         return {"k": knn_k, "shrink": shrink, "decay": m.decay, "decay_table": table,
-                "sequence_weight": m.sequence_weight, "sequence_tables": tables, "valid": table.get(str(m.decay))}
+                "sequence_share": m.sequence_share, "sequence_tables": tables, "valid": table.get(str(m.decay))}
     if name == "ease":
         from recchat.cf.ease import LAMBDAS, EASE
 
@@ -163,9 +163,9 @@ def _train_one(name, split, d: Path, vusers: list[str], epochs, seed, patience, 
         m = best[0]
         seq_tables = tune_sequence(m, split, vusers, tune_decay)  # then what comes next, on the best lambda
         m.save(d / "ease.npz")
-        v = seq_tables[str(m.sequence_weight)][str(m.decay)]
+        v = seq_tables[str(m.sequence_share)][str(m.decay)]
         return {"k": knn_k, "lambda": m.lam, "decay": m.decay, "tables": tables,
-                "sequence_weight": m.sequence_weight, "sequence_tables": seq_tables, "valid": v}
+                "sequence_share": m.sequence_share, "sequence_tables": seq_tables, "valid": v}
     try:
         import torch  # noqa: F401  (only SASRec needs it; say so rather than fail deep inside)
     except ImportError as e:
