@@ -81,9 +81,11 @@ def show_cmd(
             if r.get("resumed_from"):
                 notes += f", resumed from {r['resumed_from']}"
         elif m == "itemknn" and r:
-            notes = f"k {r.get('k')}, shrink {r.get('shrink')}"
+            notes = f"k {r.get('k')}, shrink {r.get('shrink')}, decay {r.get('decay')}"
         elif m == "ease" and r:
             notes = f"lambda {r.get('lambda')}, decay {r.get('decay')}"
+        if m in ("itemknn", "ease") and "sequence_share" in r:  # trained before session 14: no rules
+            notes += f", rules {r['sequence_share']}"
         t.add_row(m, f"{v.get('hit@10', float('nan')):.4f}", f"{v.get('ndcg@10', float('nan')):.4f}",
                   str(v.get("users", "")), str(r.get("seconds", "")), str(r.get("peak_rss_mb", "")), notes)
     c.print(t)
