@@ -50,3 +50,12 @@ def test_a_search_shows_each_series_once_before_it_repeats_one():
     assert [r["id"] for r in select(order, rows, Exclusion(), None, 3, one_version=True)] == ["0", "2", "4"]
     # the rest of the series waits, in its order, for the places no other match takes
     assert [r["id"] for r in select(order, rows, Exclusion(), None, 5, one_version=True)] == ["0", "2", "4", "1", "3"]
+
+
+def test_a_history_shows_two_entries_of_a_series_before_the_rest_wait():
+    rows = _rows(["Fullmetal Alchemist", "Fullmetal Alchemist: Brotherhood Specials", "Fullmetal Alchemist: Reflections",
+                  "Code Geass: Hangyaku no Lelouch", "Fullmetal Alchemist: Premium Collection", "Steins;Gate"])
+    order = ["0", "1", "2", "3", "4", "5"]
+    assert [r["id"] for r in select(order, rows, Exclusion(), None, 4, per_series=2)] == ["0", "1", "3", "5"]
+    assert [r["id"] for r in select(order, rows, Exclusion(), None, 6, per_series=2)] == ["0", "1", "3", "5", "2", "4"]
+    assert [r["id"] for r in select(order, rows, Exclusion(), None, 4)] == ["0", "1", "2", "3"]  # no cap: log order

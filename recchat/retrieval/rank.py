@@ -130,12 +130,15 @@ def to_rec_items(rows: list[dict], scores: dict[str, float], query_text: str, k:
 
 
 def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_terms: list[str] | None,
-           k: int, one_version: bool = False) -> list[dict]:
+           k: int, one_version: bool = False, per_series: int = 0) -> list[dict]:
     """The first k rows of a ranking that are not consumed, not ruled out, and not a repeated title;
     with `one_version` (a search), nor another version of a work already shown (the same game on another
     platform: a search's first five should be five things to try, not one thing five times), and
     further entries of a series already shown wait until every other match has its place (five High
-    School DxD seasons and specials were the first five answers to "a high school romantic comedy")."""
+    School DxD seasons and specials were the first five answers to "a high school romantic comedy").
+    `per_series` (a history) lets that many entries of one series through before the rest wait: after
+    Fullmetal Alchemist: Brotherhood the logs' next items are its film, specials and recaps, six of the
+    first eight, where a person wants one or two and then something new."""
     drop = [d.lower() for d in (drop_terms or []) if d.strip()]
     out: list[dict] = []
     later: list[dict] = []
@@ -151,9 +154,9 @@ def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_t
         if drop and any(d in (r.get("text") or "").lower() for d in drop):
             continue
         seen_titles.add(title_key)
-        if one_version:
+        if one_version or per_series:
             key = series_key(r["title"])
-            if any(same_series(key, s) for s in series):
+            if sum(same_series(key, s) for s in series) >= (1 if one_version else per_series):
                 later.append(r)
                 continue
             series.append(key)
