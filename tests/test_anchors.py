@@ -25,7 +25,9 @@ from tests.conftest import build_tiny_catalog
     ("my 10-year-old loved Harry Potter, what should they read next?", ["Harry Potter"]),
     ("I really enjoyed The Martian and want more", ["The Martian"]),
     ("I loved the way it ends", []),  # "loved" with no title after it
-    ("해리포터 재밌게 읽은 아이한테 줄 책", ["해리포터"]),
+    ("I never liked Twilight, something darker", []),  # a negated reference is no anchor
+    ("I loved Harry Potter as a kid", ["Harry Potter"]),
+    ("액션 좋아하는 사람", []),
 ])
 def test_reference_phrases(query, want):
     assert phrases(query) == want

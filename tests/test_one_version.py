@@ -59,3 +59,6 @@ def test_a_history_shows_two_entries_of_a_series_before_the_rest_wait():
     assert [r["id"] for r in select(order, rows, Exclusion(), None, 4, per_series=2)] == ["0", "1", "3", "5"]
     assert [r["id"] for r in select(order, rows, Exclusion(), None, 6, per_series=2)] == ["0", "1", "3", "5", "2", "4"]
     assert [r["id"] for r in select(order, rows, Exclusion(), None, 4)] == ["0", "1", "2", "3"]  # no cap: log order
+    # seasons that only share the first entry's key still count as one series
+    rows = _rows(["High School DxD", "High School DxD New", "High School DxD BorN", "High School DxD Hero", "Steins;Gate"])
+    assert [r["id"] for r in select(["0", "1", "2", "3", "4"], rows, Exclusion(), None, 3, per_series=2)] == ["0", "1", "4"]

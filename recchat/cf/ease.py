@@ -8,7 +8,8 @@ held out: recchat/core/split.py). On sparse purchase logs it usually ranks above
 weight is learned jointly with every other item's, not from one co-occurrence count. `lambda` is
 chosen on the validation users (never the test items) from a small grid, the way item-kNN's recency
 decay is. Each row keeps its top-k positive weights, so the saved model is as small as item-kNN's and
-scores a history the same way (`ItemKNN._raw`: newest items weigh most).
+scores a history the same way (`ItemKNN._raw`: newest items weigh most); `recchat cf train` then mixes in
+what came next (recchat/cf/sequential.py) with a share chosen on the same validation users.
 
 The dense inverse needs items^2 floats (float32 above 16,000 items: 1.1 GB and ~3 min for Amazon
 games' 16,837 on 2 busy cores); items nobody consumed in the training split are left out of it (their

@@ -5,7 +5,8 @@ neighbours. A history scores item j by sum_h decay^age(h) * sim(h, j), age 0 = t
 what comes next follows the recent items far more than old ones (on MovieLens validation users,
 Hit@10 0.038 with no decay, 0.08-0.09 when the last few items dominate). `decay` is chosen on
 validation users at training time. A tiny popularity term breaks ties, so items with no
-co-occurrence still come in a sensible order.
+co-occurrence still come in a sensible order. `recchat cf train` then mixes in what came next
+(recchat/cf/sequential.py), so a saved model's weights are that mix, not the bare cosines.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tqdm.auto import tqdm
 from recchat.cf.base import CFModel
 from recchat.cf.data import LogSplit
 
-TIE_BREAK = 1e-6  # popularity weight: far below any real similarity (>= 1 / (n_users + shrink))
+TIE_BREAK = 1e-6  # popularity weight: below real similarities (a cosine >= 1 / (n_users + shrink))
 CHUNK_CELLS = 5_000_000  # cells of the dense similarity block per step: ~20 MB of float32
 
 

@@ -88,7 +88,7 @@ def tune_sequence(m, split: LogSplit, users: list[str], tune_decay) -> dict[str,
     base = m.sim
     tables: dict[str, dict] = {}
     best = None
-    for a in SHARES:
+    for a in (SHARES if seq.nnz else (0.0,)):  # no sequence of two: every share is the plain model
         m.sim = blend(base, seq, a, m.k)
         tables[str(a)] = tune_decay(m, split, users)
         v = tables[str(a)][str(m.decay)]["ndcg@10"]

@@ -208,8 +208,8 @@ def _write_split(p: Path, split: LogSplit) -> None:
 
 
 def item_neighbours(catalog: str, has_log: bool):
-    """The catalog's item-kNN ("people who liked X liked Y"), trained once on first use when the catalog
-    has a log (a few seconds on the bundled catalogs, kept on disk); None without a log. "More like X"
+    """The catalog's item-kNN ("people who liked X liked Y", and what they took next), trained once on first
+    use when the catalog has a log (10-30 s on the bundled catalogs, kept on disk); None without a log. "More like X"
     requests rank with it (recchat/ranking/like.py), whatever the chat's CF toggle says."""
     from filelock import FileLock
 

@@ -19,11 +19,11 @@ from recchat.core.textnorm import core_title, normalize_title
 # punctuation or at a word that starts a new clause
 _EN = re.compile(
     r"\b(?:(?<!would )(?<!i )(?<!'d )(?<!feel )(?<!look )(?<!looks )like|similar to|such as|in the (?:style|vein|spirit|mold) of|reminiscent of|"
-    r"comparable to|fans? of|(?:liked|loved|enjoyed|adored))\s+(.+?)(?=[,.;!?)]|\s+(?:and|but|or|with|"
-    r"where|that|which|for|except|only|please)\b|$)", re.I)
-# "X 같은 / X처럼 / X 비슷한 / X 느낌 / X 스타일 / X 재밌게 (읽은) / X 좋아하는" (up to three words of X
-# before the cue)
-_KO = re.compile(r"((?:[^\s,.;!?]+\s){0,2}[^\s,.;!?]+?)\s?(?:같은|같이|처럼|비슷한|느낌의|느낌|류의|스타일의|스타일|재밌게|재미있게|좋아하는|좋아했던)(?=\s|$|[,.!?])")
+    r"comparable to|fans? of|(?<!never )(?<!n't )(?<!not )(?:liked|loved|enjoyed|adored))\s+(.+?)(?=[,.;!?)]|\s+(?:and|but|or|with|"
+    r"where|that|which|for|except|only|please|as|when|so|because)\b|$)", re.I)
+# "X 같은 / X처럼 / X 비슷한 / X 느낌 / X 스타일" (up to three words of X before the cue; "X 재밌게 읽은" and
+# "X 좋아하는" were tried and dropped: "진짜 재밌게 봤어요", "액션 좋아하는 사람" name no title)
+_KO = re.compile(r"((?:[^\s,.;!?]+\s){0,2}[^\s,.;!?]+?)\s?(?:같은|같이|처럼|비슷한|느낌의|느낌|류의|스타일의|스타일)(?=\s|$|[,.!?])")
 MIN_FUZZY = 90  # a referred title must be nearly exact: "the hunger games" ~ "hunger games"
 # a named title is the Korean reference's translation when its cosine to the Korean words is at least
 # this, and this much above every other named title's (measured on 8 hand pairs: right ones 0.83-0.88,
@@ -110,7 +110,7 @@ def without(query: str, names: list[str]) -> str:
     """The request with the referred titles (and their "like") taken out: the words that say what kind."""
     out = query
     for n in names:
-        out = re.sub(r"(?:\b(?:like|similar to|such as)\s+)?" + re.escape(n) + r"(?:\s?(?:같은|처럼|비슷한))?", " ",
+        out = re.sub(r"(?:\b(?:like|similar to|such as|liked|loved|enjoyed|adored)\s+)?" + re.escape(n) + r"(?:\s?(?:같은|처럼|비슷한))?", " ",
                      out, flags=re.I)
     return " ".join(out.split()).strip(" ,.;") or query
 
