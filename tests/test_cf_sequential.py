@@ -7,8 +7,8 @@ import pytest
 
 from recchat.cf.data import LogSplit
 from recchat.cf.itemknn import ItemKNN
-from recchat.cf.sequential import blend, top_k_rows, transitions, tune_sequence
-from recchat.cf.train import tune_decay
+from recchat.cf.sequential import blend, top_k_rows, transitions
+from recchat.cf.train import tune_sequence
 
 
 def test_transitions_by_hand():
@@ -49,11 +49,11 @@ def test_validation_picks_a_share_of_rules_only_when_order_predicts():
     s = _split(c_follows_b=True)
     m = ItemKNN.fit(s, k=10, shrink=0.0, progress=False)
     assert m.similar(["B"], 1) == ["A"]  # co-occurrence alone: A
-    tables = tune_sequence(m, s, users, tune_decay)
+    tables = tune_sequence(m, s, users)
     assert m.sequence_share > 0 and m.similar(["B"], 1) == ["C"]
     assert tables["0.0"]["1.0"]["ndcg@10"] < tables[str(m.sequence_share)][str(m.decay)]["ndcg@10"] == 1.0
     # C came before B: no rule says what follows B, every share scores the same, the plain model stays
     s = _split(c_follows_b=False)
     m = ItemKNN.fit(s, k=10, shrink=0.0, progress=False)
-    tune_sequence(m, s, users, tune_decay)
+    tune_sequence(m, s, users)
     assert m.sequence_share == 0.0 and m.similar(["B"], 1) == ["A"]

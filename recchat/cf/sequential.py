@@ -79,20 +79,3 @@ def top_k_rows(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
     if not rows:
         return sp.csr_matrix(m.shape, dtype=np.float32)
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=m.shape)
-
-
-def tune_sequence(m, split: LogSplit, users: list[str], tune_decay) -> dict[str, dict]:
-    """Give `m` (an item-kNN-format model) the share of sequential rules and the recency decay with the
-    best VALIDATION NDCG@10 (`m.sequence_share`); returns {share: decay table}. Ties keep the smaller share."""
-    seq = transitions(split)
-    base = m.sim
-    tables: dict[str, dict] = {}
-    best = None
-    for a in (SHARES if seq.nnz else (0.0,)):  # no sequence of two: every share is the plain model
-        m.sim = blend(base, seq, a, m.k)
-        tables[str(a)] = tune_decay(m, split, users)
-        v = tables[str(a)][str(m.decay)]["ndcg@10"]
-        if best is None or v > best[0]:
-            best = (v, a, m.decay, m.sim)
-    _, m.sequence_share, m.decay, m.sim = best
-    return tables

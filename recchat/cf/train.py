@@ -21,7 +21,7 @@ from recchat.cf.base import MODELS, cf_dir
 from recchat.cf.registry import load_file, model_file, read_meta, write_meta
 from recchat.cf.data import LogSplit, leave_last_out
 from recchat.cf.metrics import sample_users, validate
-from recchat.cf.sequential import tune_sequence
+from recchat.cf.sequential import SHARES, blend, transitions
 
 Log = Callable[[str], None]
 
@@ -145,7 +145,7 @@ def _train_one(name, split, d: Path, vusers: list[str], epochs, seed, patience, 
         from recchat.cf.itemknn import ItemKNN
 
         m = ItemKNN.fit(split, k=knn_k, shrink=shrink, progress=progress)
-        tables = tune_sequence(m, split, vusers, tune_decay)
+        tables = tune_sequence(m, split, vusers)
         m.save(d / "itemknn.npz")
         table = tables[str(m.sequence_share)]
         return {"k": knn_k, "shrink": shrink, "decay": m.decay, "decay_table": table,
@@ -161,7 +161,7 @@ def _train_one(name, split, d: Path, vusers: list[str], epochs, seed, patience, 
             if best is None or v["ndcg@10"] > best[1]["ndcg@10"]:
                 best = (m, v)
         m = best[0]
-        seq_tables = tune_sequence(m, split, vusers, tune_decay)  # then what comes next, on the best lambda
+        seq_tables = tune_sequence(m, split, vusers)  # then what comes next, on the best lambda
         m.save(d / "ease.npz")
         v = seq_tables[str(m.sequence_share)][str(m.decay)]
         return {"k": knn_k, "lambda": m.lam, "decay": m.decay, "tables": tables,
@@ -195,6 +195,24 @@ def tune_decay(m, split: LogSplit, users: list[str]) -> dict[str, dict]:
     else:
         m.decay = 1.0
     return table
+
+
+def tune_sequence(m, split: LogSplit, users: list[str]) -> dict[str, dict]:
+    """Give `m` (an item-kNN-format model) the share of sequential rules (recchat/cf/sequential.py) and the
+    recency decay with the best VALIDATION NDCG@10 (`m.sequence_share`); returns {share: decay table}.
+    Ties keep the smaller share."""
+    seq = transitions(split)
+    base = m.sim
+    tables: dict[str, dict] = {}
+    best = None
+    for a in (SHARES if seq.nnz else (0.0,)):  # no sequence of two: every share is the plain model
+        m.sim = blend(base, seq, a, m.k)
+        tables[str(a)] = tune_decay(m, split, users)
+        v = tables[str(a)][str(m.decay)]["ndcg@10"]
+        if best is None or v > best[0]:
+            best = (v, a, m.decay, m.sim)
+    _, m.sequence_share, m.decay, m.sim = best
+    return tables
 
 
 def _loaded(name: str, d: Path):

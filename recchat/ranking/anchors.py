@@ -17,9 +17,10 @@ from recchat.core.textnorm import core_title, normalize_title
 
 # "like X", "similar to X", "in the vein of X", "fans of X", "(if I / my son) loved X"; X ends at
 # punctuation or at a word that starts a new clause
+_LIKED = r"liked|loved|enjoyed|adored"
 _EN = re.compile(
     r"\b(?:(?<!would )(?<!i )(?<!'d )(?<!feel )(?<!look )(?<!looks )like|similar to|such as|in the (?:style|vein|spirit|mold) of|reminiscent of|"
-    r"comparable to|fans? of|(?<!never )(?<!n't )(?<!not )(?:liked|loved|enjoyed|adored))\s+(.+?)(?=[,.;!?)]|\s+(?:and|but|or|with|"
+    r"comparable to|fans? of|(?<!never )(?<!n't )(?<!not )(?:" + _LIKED + r"))\s+(.+?)(?=[,.;!?)]|\s+(?:and|but|or|with|"
     r"where|that|which|for|except|only|please|as|when|so|because)\b|$)", re.I)
 # "X 같은 / X처럼 / X 비슷한 / X 느낌 / X 스타일" (up to three words of X before the cue; "X 재밌게 읽은" and
 # "X 좋아하는" were tried and dropped: "진짜 재밌게 봤어요", "액션 좋아하는 사람" name no title)
@@ -110,7 +111,7 @@ def without(query: str, names: list[str]) -> str:
     """The request with the referred titles (and their "like") taken out: the words that say what kind."""
     out = query
     for n in names:
-        out = re.sub(r"(?:\b(?:like|similar to|such as|liked|loved|enjoyed|adored)\s+)?" + re.escape(n) + r"(?:\s?(?:같은|처럼|비슷한))?", " ",
+        out = re.sub(r"(?:\b(?:like|similar to|such as|" + _LIKED + r")\s+)?" + re.escape(n) + r"(?:\s?(?:같은|처럼|비슷한))?", " ",
                      out, flags=re.I)
     return " ".join(out.split()).strip(" ,.;") or query
 

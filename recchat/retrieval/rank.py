@@ -142,7 +142,7 @@ def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_t
     drop = [d.lower() for d in (drop_terms or []) if d.strip()]
     out: list[dict] = []
     later: list[dict] = []
-    groups: list[list] = []  # [keys seen, entries shown]: same_series is not transitive (DxD New / DxD BorN)
+    groups: list[list[str]] = []  # the keys of each series' entries shown: same_series is not transitive (DxD New / BorN)
     seen_titles: set[str] = set()
     for i in order:
         r = rows.get(i)
@@ -156,15 +156,14 @@ def select(order: list[str], rows: dict[str, dict], exclusion: Exclusion, drop_t
         seen_titles.add(title_key)
         if one_version or per_series:
             key = series_key(r["title"])
-            group = next((g for g in groups if any(same_series(key, k) for k in g[0])), None)
-            if group is not None and group[1] >= (1 if one_version else per_series):
+            group = next((g for g in groups if any(same_series(key, k) for k in g)), None)
+            if group is not None and len(group) >= (1 if one_version else per_series):
                 later.append(r)
                 continue
             if group is None:
-                groups.append([[key], 1])
+                groups.append([key])
             else:
-                group[0].append(key)
-                group[1] += 1
+                group.append(key)
         out.append(r)
         if len(out) >= k:
             break
